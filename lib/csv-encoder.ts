@@ -1,0 +1,108 @@
+/**
+ * CSV framing per RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote,
+ * CR or LF, and quotes doubled. A header row comes from `columns` or the first item's keys.
+ */
+import type { Encoder } from './encoder.js'
+import { isSseEvent } from './sse-event.js'
+
+// RFC 4180 §2: "Each record is located on a separate line, delimited by a line break (CRLF)".
+const EOL = '\r\n'
+const NEEDS_QUOTES = /[",\r\n]/
+// OWASP "CSV Injection": spreadsheets run a cell as a formula when it starts with one of these.
+const FORMULA_START = /^[=+\-@\t\r]/
+// Excel detects UTF-8 only with a byte order mark; other readers do not need it.
+const BOM = '\uFEFF'
+
+/** Options of {@link createCsvEncoder}. */
+export interface CsvEncoderOptions {
+  /** Header row and field order. Default: the keys of the first object item. */
+  columns?: readonly string[]
+  /** Prefix string cells that start with `= + - @`, tab or CR with `'` (default true). */
+  csvInjection?: boolean
+  /** Start the file with a UTF-8 byte order mark, for Excel (default false). */
+  bom?: boolean
+}
+
+/**
+ * Creates a CSV encoder. Items are objects (fields by column name) or arrays (fields by
+ * position). `null` and `undefined` become empty fields, nested values JSON, dates ISO 8601.
+ */
+export function createCsvEncoder (options: CsvEncoderOptions = {}): Encoder {
+  return new CsvEncoder(options)
+}
+
+/** Formats one CSV field: quoting, quote doubling and the injection guard. */
+export function csvField (value: unknown, csvInjection = true): string {
+  let text: string
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'string') {
+    text = csvInjection && FORMULA_START.test(value) ? "'" + value : value
+  } else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    // Numbers are never formulas, so a negative number keeps its sign unguarded.
+    return String(value)
+  } else if (value instanceof Date) {
+    return value.toISOString()
+  } else {
+    text = JSON.stringify(value) ?? ''
+  }
+  return NEEDS_QUOTES.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text
+}
+
+class CsvEncoder implements Encoder {
+  readonly format = 'csv' as const
+  readonly contentType = 'text/csv; charset=utf-8'
+  readonly heartbeatFrame = ''
+  // CSV has no error record, so only an abort tells a truncated file from a complete one.
+  readonly abortOnFault = true
+  private columns: readonly string[] | undefined
+  private readonly guard: boolean
+  private readonly bom: boolean
+
+  constructor (options: CsvEncoderOptions) {
+    this.columns = options.columns
+    this.guard = options.csvInjection ?? true
+    this.bom = options.bom ?? false
+  }
+
+  preamble (): string {
+    const header = this.columns === undefined ? '' : this.row(this.columns)
+    return this.bom ? BOM + header : header
+  }
+
+  encode (item: unknown): string {
+    const value = isSseEvent(item) ? item.data : item
+    if (value === undefined) return ''
+    if (Array.isArray(value)) return this.row(value)
+    if (this.columns === undefined) {
+      // No columns given: the first item decides the header, written just before its row.
+      this.columns = typeof value === 'object' && value !== null ? Object.keys(value) : ['value']
+      return this.row(this.columns) + this.record(value)
+    }
+    return this.record(value)
+  }
+
+  faultFrame (): string {
+    return ''
+  }
+
+  endFrame (): string {
+    return ''
+  }
+
+  private record (value: unknown): string {
+    if (typeof value !== 'object' || value === null) return csvField(value, this.guard) + EOL
+    const fields = value as Record<string, unknown>
+    const columns = this.columns as readonly string[]
+    let line = ''
+    for (let i = 0; i < columns.length; i++) {
+      line += (i === 0 ? '' : ',') + csvField(fields[columns[i] as string], this.guard)
+    }
+    return line + EOL
+  }
+
+  private row (values: readonly unknown[]): string {
+    let line = ''
+    for (let i = 0; i < values.length; i++) line += (i === 0 ? '' : ',') + csvField(values[i], this.guard)
+    return line + EOL
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * NDJSON framing: exactly one JSON text and one `\n` per item (ndjson-spec 1.0, also
+ * served as `application/jsonl`). Strings are JSON strings here, unlike in SSE.
+ */
+import type { Encoder, StreamFault } from './encoder.js'
+import { createSerialize, type Serializer } from './serialize.js'
+import { isSseEvent } from './sse-event.js'
+
+/** Options of {@link createNdjsonEncoder}. */
+export interface NdjsonEncoderOptions {
+  /** Turns each item into one JSON text; default `JSON.stringify`. */
+  serializer?: Serializer
+}
+
+/**
+ * Creates an NDJSON encoder. An `sse()` item writes only its `data`; one without data
+ * (a bare id, retry or comment) writes nothing.
+ */
+export function createNdjsonEncoder (options: NdjsonEncoderOptions = {}): Encoder {
+  return new NdjsonEncoder(createSerialize(options.serializer))
+}
+
+class NdjsonEncoder implements Encoder {
+  readonly format = 'ndjson' as const
+  readonly contentType = 'application/x-ndjson'
+  readonly heartbeatFrame = ''
+  // A clean end would look like success, so a failed NDJSON stream is aborted after its
+  // error record: the client can tell truncation from completion.
+  readonly abortOnFault = true
+  private readonly serialize: Serializer
+
+  constructor (serialize: Serializer) {
+    this.serialize = serialize
+  }
+
+  preamble (): string {
+    return ''
+  }
+
+  encode (item: unknown): string {
+    if (isSseEvent(item)) {
+      if (item.data === undefined) return ''
+      return this.serialize(item.data) + '\n'
+    }
+    return this.serialize(item) + '\n'
+  }
+
+  faultFrame (fault: StreamFault): string {
+    return JSON.stringify({ error: fault }) + '\n'
+  }
+
+  endFrame (): string {
+    return ''
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The part of a response the pump touches. `node:http`'s `ServerResponse` and
+ * `node:http2`'s `Http2ServerResponse` both satisfy it, so the core never imports Fastify.
+ */
+import type { Duplex } from 'node:stream'
+
+/** A writable HTTP response, as the pump sees it. */
+export interface ResponseSink {
+  /** Writes a body chunk; `false` means wait for `drain`. */
+  write (chunk: string | Buffer): boolean
+  /** Ends the body cleanly. */
+  end (): unknown
+  /** Tears the response down without a clean end. */
+  destroy (err?: Error): unknown
+  /** Sends the head now, before any body byte. */
+  flushHeaders? (): void
+  /** The HTTP/1 socket, when there is one. */
+  readonly socket?: Duplex | null
+  /** The HTTP/2 stream, only on `Http2ServerResponse`. */
+  readonly stream?: unknown
+  on (event: 'close' | 'error' | 'drain', listener: (...args: any[]) => void): unknown
+  off (event: 'close' | 'error' | 'drain', listener: (...args: any[]) => void): unknown
+}

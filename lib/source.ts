@@ -1,0 +1,54 @@
+/**
+ * Turns whatever `reply.stream()` was given into one iterator, so the pump has a single path
+ * for generators, arrays, object-mode Readables, hub subscriptions and factories.
+ */
+import { errors } from './errors.js'
+
+/** What a source factory receives. */
+export interface SourceContext {
+  /** Aborts when the client goes away or the server shuts down. Pass it to every await. */
+  signal: AbortSignal
+  /** The client's resume cursor (`Last-Event-ID`), if it sent one. */
+  lastEventId: string | undefined
+}
+
+/** A factory that builds the source once the stream starts. It may be async. */
+export type SourceFactory<T = unknown, C extends SourceContext = SourceContext> =
+  (context: C) => AsyncIterable<T> | Iterable<T> | PromiseLike<AsyncIterable<T> | Iterable<T>>
+
+/**
+ * Anything `reply.stream()` accepts: an AsyncIterable (including object-mode Readables), a
+ * sync Iterable, or a factory returning one.
+ */
+export type StreamSource<T = unknown, C extends SourceContext = SourceContext> =
+  AsyncIterable<T> | Iterable<T> | SourceFactory<T, C>
+
+/** An iterator that may be sync or async; the pump awaits only when it must. */
+export type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>
+
+/**
+ * Resolves `source` to an iterator, calling a factory with `context` first.
+ * @throws FST_STREAM_INVALID_SOURCE when it is not iterable, or whatever a factory throws.
+ */
+export function openSource (source: unknown, context: SourceContext): AnyIterator | Promise<AnyIterator> {
+  if (typeof source !== 'function') return iteratorOf(source)
+  const made: unknown = source(context)
+  if (isThenable(made)) return Promise.resolve(made).then(iteratorOf)
+  return iteratorOf(made)
+}
+
+/** True for promises and other thenables. */
+export function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
+}
+
+function iteratorOf (source: unknown): AnyIterator {
+  if (source !== null && typeof source === 'object') {
+    const asyncIterable = source as AsyncIterable<unknown>
+    if (typeof asyncIterable[Symbol.asyncIterator] === 'function') return asyncIterable[Symbol.asyncIterator]()
+    const iterable = source as Iterable<unknown>
+    if (typeof iterable[Symbol.iterator] === 'function') return iterable[Symbol.iterator]()
+  }
+  // A string is iterable, but streaming it one character per event is never what was meant.
+  throw new errors.FST_STREAM_INVALID_SOURCE(source === null ? 'null' : typeof source)
+}

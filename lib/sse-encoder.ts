@@ -1,0 +1,132 @@
+/**
+ * Server-Sent Events framing, exact to the WHATWG HTML "Server-sent events" section
+ * (§9.2.5 parsing, §9.2.6 interpreting). Field values are validated, never normalised: a
+ * value that would inject fields or be ignored by clients is an error.
+ */
+import type { Encoder, StreamFault } from './encoder.js'
+import { errors } from './errors.js'
+import { createSerialize, type Serializer } from './serialize.js'
+import { isSseEvent, type SseEvent } from './sse-event.js'
+
+// §9.2.5: a line ends at CRLF, a lone LF or a lone CR, so all three must split data.
+const LINE_BREAK = /\r\n|\r|\n/
+const HEARTBEAT = ':\n\n'
+
+/** Options of {@link createSseEncoder}. */
+export interface SseEncoderOptions {
+  /** Turns non-string data into text; default `JSON.stringify`. */
+  serializer?: Serializer
+  /** Sent once at open as `retry: N`; when unset the stream opens with a `:` comment. */
+  retryMs?: number
+  /** Name of the terminal event of a finite stream (default `'end'`); `false` sends none. */
+  endEvent?: string | false
+  /** Name of the in-band error event (default `'stream-error'`). */
+  errorEvent?: string
+}
+
+/**
+ * Creates an SSE encoder. Strings are sent as data unchanged; other values, and `sse()`
+ * data that is not a string, go through the serializer.
+ */
+export function createSseEncoder (options: SseEncoderOptions = {}): Encoder {
+  return new SseEncoder(options)
+}
+
+/**
+ * Frames one event. Exported for users who write SSE without the pump.
+ * @throws FST_STREAM_INVALID_EVENT, FST_STREAM_INVALID_ID, FST_STREAM_INVALID_RETRY,
+ *   FST_STREAM_INVALID_COMMENT, or the serializer's errors.
+ */
+export function encodeSseEvent (event: SseEvent, serialize: Serializer = createSerialize()): string {
+  let frame = ''
+  if (event.comment !== undefined) {
+    if (typeof event.comment !== 'string') throw new errors.FST_STREAM_INVALID_COMMENT()
+    frame += fieldLines('', event.comment)
+  }
+  // An empty event name is the default `message` type, so the line is simply omitted (§9.2.6).
+  if (event.event !== undefined && event.event !== '') frame += 'event: ' + checkEventName(event.event) + '\n'
+  if (event.id !== undefined) frame += fieldLine('id', checkId(event.id))
+  if (event.retry !== undefined) frame += 'retry: ' + checkRetry(event.retry) + '\n'
+  if (event.data !== undefined) {
+    frame += fieldLines('data', typeof event.data === 'string' ? event.data : serialize(event.data))
+  }
+  // A frame with no field at all would be a bare blank line: harmless, but pointless.
+  return frame === '' ? '' : frame + '\n'
+}
+
+class SseEncoder implements Encoder {
+  readonly format = 'sse' as const
+  readonly contentType = 'text/event-stream; charset=utf-8'
+  readonly heartbeatFrame = HEARTBEAT
+  readonly abortOnFault = false
+  private readonly serialize: Serializer
+  private readonly open: string
+  private readonly end: string
+  private readonly errorEvent: string
+
+  constructor (options: SseEncoderOptions) {
+    this.serialize = createSerialize(options.serializer)
+    this.open = options.retryMs === undefined ? HEARTBEAT : 'retry: ' + checkRetry(options.retryMs) + '\n\n'
+    const endEvent = options.endEvent ?? 'end'
+    // §9.2.6: an event without a data line is never dispatched, so the end event carries `data:`.
+    this.end = endEvent === false ? '' : 'event: ' + checkEventName(endEvent) + '\ndata:\n\n'
+    this.errorEvent = checkEventName(options.errorEvent ?? 'stream-error')
+  }
+
+  preamble (): string {
+    return this.open
+  }
+
+  encode (item: unknown): string {
+    // The hot path: plain values become one data field without building an event object.
+    if (typeof item === 'string') return fieldLines('data', item) + '\n'
+    if (isSseEvent(item)) return encodeSseEvent(item, this.serialize)
+    return fieldLines('data', this.serialize(item)) + '\n'
+  }
+
+  faultFrame (fault: StreamFault): string {
+    return 'event: ' + this.errorEvent + '\ndata: ' + JSON.stringify(fault) + '\n\n'
+  }
+
+  endFrame (): string {
+    return this.end
+  }
+}
+
+/** One `name: value` line per line of `value`; a bare `name:` for an empty line. */
+function fieldLines (name: string, value: string): string {
+  if (!value.includes('\n') && !value.includes('\r')) return fieldLine(name, value)
+  let lines = ''
+  for (const line of value.split(LINE_BREAK)) lines += fieldLine(name, line)
+  return lines
+}
+
+// The space after the colon is always written when there is a value: §9.2.6 strips exactly
+// one leading space, so data that itself starts with a space survives.
+function fieldLine (name: string, value: string): string {
+  return value === '' ? name + ':\n' : name + ': ' + value + '\n'
+}
+
+function checkEventName (name: unknown): string {
+  if (typeof name !== 'string' || name.includes('\n') || name.includes('\r')) {
+    throw new errors.FST_STREAM_INVALID_EVENT()
+  }
+  return name
+}
+
+function checkId (id: unknown): string {
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id)
+  // §9.2.6: a NUL in the id makes clients ignore the field, which silently breaks resume.
+  if (typeof id !== 'string' || id.includes('\n') || id.includes('\r') || id.includes('\0')) {
+    throw new errors.FST_STREAM_INVALID_ID()
+  }
+  return id
+}
+
+function checkRetry (retry: unknown): number {
+  // §9.2.6 accepts ASCII digits only; anything else would be silently ignored by clients.
+  if (typeof retry !== 'number' || !Number.isSafeInteger(retry) || retry < 0) {
+    throw new errors.FST_STREAM_INVALID_RETRY(typeof retry === 'number' ? String(retry) : typeof retry)
+  }
+  return retry
+}

@@ -1,0 +1,77 @@
+/**
+ * `reply.stream()` for plain `node:http` (and `node:http2` compat) servers: negotiation,
+ * head, pump and error answers, with no Fastify involved.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import { StreamCounters } from './counters.js'
+import { createEncoder, type EncoderOptions } from './create-encoder.js'
+import { STREAM_FORMATS, type StreamFormat } from './encoder.js'
+import { errors } from './errors.js'
+import { streamHeaders } from './headers.js'
+import { resolveLastEventId } from './last-event-id.js'
+import { negotiateFormat } from './negotiate.js'
+import { StreamPump } from './pump.js'
+import type { StreamSource } from './source.js'
+
+/** Options of {@link streamResponse}. */
+export interface StreamResponseOptions extends EncoderOptions {
+  /** Force a format instead of negotiating from `Accept`. */
+  format?: StreamFormat
+  /** Formats offered; an `Accept` admitting none of them gets 406. */
+  formats?: readonly StreamFormat[]
+  /** Used when `Accept` names no streaming type (default `'ndjson'`). */
+  defaultFormat?: StreamFormat
+  /** Idle heartbeat in ms for SSE (default 15000; 0 disables). */
+  heartbeatMs?: number
+  /** Longest accepted `Last-Event-ID` (default 256 characters). */
+  maxLastEventIdLength?: number
+  /** Counters to update; pass one object to many calls to aggregate. */
+  counters?: StreamCounters
+  /** Called once with an error that happened after the head was sent. */
+  onFault?: (err: unknown) => void
+}
+
+/**
+ * Streams `source` as the response to `req`. Answers 406 when nothing offered is
+ * acceptable, and a JSON 500 (or the error's `statusCode`) when the source fails before its
+ * first byte.
+ *
+ * @returns a promise that settles once the head is written or an error answer was sent.
+ */
+export async function streamResponse (
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
+  source: StreamSource,
+  options: StreamResponseOptions = {}
+): Promise<void> {
+  const offered = options.formats ?? STREAM_FORMATS
+  const format = options.format ??
+    negotiateFormat(req.headers.accept, offered, options.defaultFormat ?? 'ndjson', options.formats !== undefined)
+  if (format === null) return answerError(res, new errors.FST_STREAM_NOT_ACCEPTABLE(offered.join(', ')))
+  const encoder = createEncoder(format, options)
+  const controller = new AbortController()
+  const lastEventId = resolveLastEventId(req.headers['last-event-id'], undefined, options.maxLastEventIdLength ?? 256)
+  const pump = new StreamPump(res, source, {
+    encoder,
+    heartbeatMs: options.heartbeatMs ?? 15000,
+    counters: options.counters ?? new StreamCounters(),
+    controller,
+    context: { signal: controller.signal, lastEventId },
+    writeHead: () => { res.writeHead(200, streamHeaders(encoder, req.httpVersionMajor)) },
+    ...(options.onFault === undefined ? {} : { onFault: options.onFault })
+  })
+  const failure = await pump.start()
+  if (failure !== undefined) answerError(res, failure)
+}
+
+function answerError (res: ServerResponse | Http2ServerResponse, err: unknown): void {
+  const status = (err as { statusCode?: number }).statusCode ?? 500
+  const code = (err as { code?: string }).code
+  // Only our own codes are safe to show; anything else may carry internals.
+  const body = code?.startsWith('FST_STREAM_') === true
+    ? { statusCode: status, code, message: (err as Error).message }
+    : { statusCode: status, message: 'Internal Server Error' }
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+  res.end(JSON.stringify(body))
+}

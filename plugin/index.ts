@@ -1,0 +1,62 @@
+/**
+ * fastify-stream: adds `reply.stream(source, options)` to Fastify 5, streaming any
+ * (async) iterable as Server-Sent Events, NDJSON or CSV.
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import fp from 'fastify-plugin'
+import { StreamCounters, resolveLastEventId, type StreamPump, type StreamSource } from '../lib/index.js'
+import { resolveOptions, type FastifyStreamOptions, type ReplyStreamOptions } from './options.js'
+import { startStream, type StreamRegistry } from './reply-stream.js'
+import type { ReplySourceContext } from './types.js'
+
+/**
+ * The plugin. Register it once; every reply gains `stream()`, every request `lastEventId`,
+ * and the instance `streams` (live counters). `fastify.close()` ends open streams promptly.
+ *
+ * @throws FST_STREAM_INVALID_OPTION at register time for a bad option.
+ */
+const plugin: FastifyPluginAsync<FastifyStreamOptions> = async function fastifyStream (fastify, rawOptions) {
+  const options = resolveOptions(rawOptions)
+  const registry: StreamRegistry = { options, counters: new StreamCounters(), open: new Set<StreamPump>(), closing: false }
+
+  fastify.decorate('streams', { getter: () => registry.counters })
+  fastify.decorateRequest('lastEventId', {
+    getter () {
+      const query = options.lastEventIdQuery === false ? undefined : (this.query as Record<string, unknown> | undefined)?.[options.lastEventIdQuery]
+      return resolveLastEventId(this.headers['last-event-id'], query, options.maxLastEventIdLength)
+    }
+  })
+  fastify.decorateReply('stream', function stream (this: FastifyReply, source: StreamSource<unknown, ReplySourceContext>, callOptions?: ReplyStreamOptions) {
+    return startStream(registry, this, source, callOptions)
+  })
+
+  // preClose runs before the server stops accepting: end every stream so close() resolves
+  // instead of waiting forever on connections that never finish by themselves.
+  fastify.addHook('preClose', async () => {
+    registry.closing = true
+    await Promise.all(Array.from(registry.open, pump => pump.shutdown()))
+  })
+}
+
+/** The plugin, also the default export. */
+export const fastifyStream = fp(plugin, { fastify: '5.x', name: 'fastify-stream' })
+export default fastifyStream
+
+export {
+  errors,
+  isStreamError,
+  sse,
+  isSseEvent,
+  SseEvent,
+  StreamCounters,
+  csvField,
+  type SseFields,
+  type StreamFormat,
+  type StreamSource,
+  type SourceContext,
+  type SourceFactory,
+  type Serializer,
+  type StreamError
+} from '../lib/index.js'
+export type { FastifyStreamOptions, ReplyStreamOptions, StreamDefaults } from './options.js'
+export type { ReplySourceContext } from './types.js'

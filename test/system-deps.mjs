@@ -1,0 +1,23 @@
+// Installs what the test suite needs beyond npm: Debian's chromium (the real-browser test)
+// and redis-server (the Redis hub tests). Runs before `npm test`; a no-op once installed.
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+
+const NEEDED = [
+  { binary: '/usr/bin/chromium', pkg: 'chromium' },
+  { binary: '/usr/bin/redis-server', pkg: 'redis-server' }
+]
+
+const missing = NEEDED.filter(({ binary }) => !existsSync(binary)).map(({ pkg }) => pkg)
+if (missing.length > 0) {
+  const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')
+  if (!canInstall) {
+    console.error(`The test suite needs these Debian packages: ${missing.join(' ')}.\n` +
+      `Install them with: sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`)
+    process.exit(1)
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  console.log(`Installing ${missing.join(', ')} with apt-get…`)
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env })
+}
