@@ -55,17 +55,21 @@ class CsvEncoder implements Encoder {
   // CSV has no error record, so only an abort tells a truncated file from a complete one.
   readonly abortOnFault = true
   private columns: readonly string[] | undefined
+  private readonly headerInPreamble: boolean
   private readonly guard: boolean
   private readonly bom: boolean
 
   constructor (options: CsvEncoderOptions) {
     this.columns = options.columns
+    // Only given columns belong in the preamble; derived ones are written with the first row,
+    // which the pump may frame before it asks for the preamble.
+    this.headerInPreamble = options.columns !== undefined
     this.guard = options.csvInjection ?? true
     this.bom = options.bom ?? false
   }
 
   preamble (): string {
-    const header = this.columns === undefined ? '' : this.row(this.columns)
+    const header = this.headerInPreamble ? this.row(this.columns as readonly string[]) : ''
     return this.bom ? BOM + header : header
   }
 

@@ -43,10 +43,12 @@ export function negotiateFormat (
   for (const [mediaType, format] of MEDIA_TYPES) {
     if (!offered.includes(format)) continue
     // Exact matches rank by header order; wildcard matches leave ties to the fallback.
-    const score = scoreFor(mediaType, ranges) + (format === preferred ? 1e-7 : 0)
-    if (score > bestScore) {
+    const score = scoreFor(mediaType, ranges)
+    if (score === 0) continue
+    const ranked = score + (format === preferred ? 1e-7 : 0)
+    if (ranked > bestScore) {
       best = format
-      bestScore = score
+      bestScore = ranked
     }
   }
   if (best !== null) return best

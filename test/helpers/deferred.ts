@@ -1,0 +1,12 @@
+/** A promise with its resolve function exposed (Promise.withResolvers is Node 22+). */
+export interface Deferred<T> {
+  promise: Promise<T>
+  resolve: (value: T) => void
+}
+
+/** Creates a {@link Deferred}. */
+export function deferred<T = void> (): Deferred<T> {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>(resolve_ => { resolve = resolve_ })
+  return { promise, resolve }
+}
