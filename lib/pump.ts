@@ -140,9 +140,13 @@ export class StreamPump {
     if (settled !== PENDING) {
       if ((settled as IteratorResult<unknown>).done === true) return this.end()
       this.options.counters.events++
+    } else if (this.pending === '') {
+      this.res.flushHeaders?.()
+    } else {
+      this.flush()
     }
-    if (this.pending === '') this.res.flushHeaders?.()
-    else this.flush()
+    // A source with its first item ready keeps going: the loop flushes the opening batch as
+    // soon as the source waits (or fills a chunk), so it shares the write with what follows.
     this.armHeartbeat()
     this.loop(settled === PENDING ? first : undefined)
   }

@@ -42,10 +42,33 @@ export function isThenable (value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
 }
 
+interface Destroyable {
+  destroy: () => unknown
+  pipe: unknown
+}
+
+function isDestroyable (source: object): source is Destroyable {
+  return typeof (source as Destroyable).destroy === 'function' && typeof (source as Destroyable).pipe === 'function'
+}
+
+// A Readable's async iterator is an async generator: its return() waits behind a pending
+// next(), which never settles on an idle stream. Destroying the stream ends both at once.
+function destroyOnReturn (iterator: AsyncIterator<unknown>, readable: Destroyable): AsyncIterator<unknown> {
+  const returnLater = iterator.return
+  iterator.return = function returnNow (value?: unknown) {
+    readable.destroy()
+    return returnLater === undefined ? Promise.resolve({ done: true, value }) : returnLater.call(iterator, value)
+  }
+  return iterator
+}
+
 function iteratorOf (source: unknown): AnyIterator {
   if (source !== null && typeof source === 'object') {
     const asyncIterable = source as AsyncIterable<unknown>
-    if (typeof asyncIterable[Symbol.asyncIterator] === 'function') return asyncIterable[Symbol.asyncIterator]()
+    if (typeof asyncIterable[Symbol.asyncIterator] === 'function') {
+      const iterator = asyncIterable[Symbol.asyncIterator]()
+      return isDestroyable(source) ? destroyOnReturn(iterator, source) : iterator
+    }
     const iterable = source as Iterable<unknown>
     if (typeof iterable[Symbol.iterator] === 'function') return iterable[Symbol.iterator]()
   }

@@ -6,7 +6,7 @@ export interface Deferred<T> {
 
 /** Creates a {@link Deferred}. */
 export function deferred<T = void> (): Deferred<T> {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>(resolve_ => { resolve = resolve_ })
-  return { promise, resolve }
+  let settle!: (value: T) => void
+  const promise = new Promise<T>(resolve => { settle = resolve })
+  return { promise, resolve: settle }
 }
