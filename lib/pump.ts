@@ -344,10 +344,11 @@ function toFault (err: unknown): StreamFault {
 
 function abortAfterFlush (res: ResponseSink): void {
   // HTTP/1.1: ending the socket sends what is buffered, then FIN without the final chunk,
-  // so the client sees an incomplete body. HTTP/2 has no such half-close: reset the stream.
+  // so the client sees an incomplete body. HTTP/2 has no such half-close: once the data is
+  // handed over, reset the stream with an error code (a plain destroy would say NO_ERROR).
   const socket = res.socket
   if (res.stream === undefined && socket != null) socket.end()
-  else res.destroy()
+  else res.write('', () => { res.destroy(new errors.FST_STREAM_SOURCE_FAILED()) })
 }
 
 function withGrace (promise: Promise<undefined>, ms: number): Promise<undefined> {

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream'
 /** A writable HTTP response, as the pump sees it. */
 export interface ResponseSink {
   /** Writes a body chunk; `false` means wait for `drain`. */
-  write (chunk: string | Buffer): boolean
+  write (chunk: string | Buffer, callback?: () => void): boolean
   /** Ends the body cleanly. */
   end (): unknown
   /** Tears the response down without a clean end. */
