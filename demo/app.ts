@@ -1,0 +1,50 @@
+/**
+ * The demo service as a factory: `buildApp(config)` returns a ready Fastify instance that
+ * tests drive with `inject()` or real sockets, and that `server.ts` listens with.
+ */
+import fastifyCors from '@fastify/cors'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import fastifyStream from 'fastify-stream'
+import { DEFAULT_CONFIG, type DemoConfig } from './config.js'
+import { corsOptions } from './cors.js'
+import { healthRoutes } from './routes/health.js'
+import { monitorRoutes } from './routes/monitor.js'
+import { usersExportRoutes } from './routes/users-export.js'
+import { usersFeedRoutes } from './routes/users-feed.js'
+import { staticAssets } from './static-assets.js'
+
+/** What every feature plugin of the demo receives. */
+export interface DemoPluginOptions {
+  config: DemoConfig
+}
+
+/**
+ * The demo's features, registered in this order after the stream plugin and CORS. A new
+ * feature (the hub's chat) is one more entry.
+ */
+const FEATURES: Array<FastifyPluginAsync<DemoPluginOptions>> = [
+  healthRoutes,
+  monitorRoutes,
+  usersFeedRoutes,
+  usersExportRoutes,
+  staticAssets
+]
+
+/**
+ * Builds the demo app. Missing config values take {@link DEFAULT_CONFIG}; the environment is
+ * not read here (that is `loadConfig()`), so tests are not affected by the shell.
+ */
+export async function buildApp (overrides: Partial<DemoConfig> = {}): Promise<FastifyInstance> {
+  const config: DemoConfig = { ...DEFAULT_CONFIG, ...overrides }
+  // Fastify's default forceCloseConnections ('idle') is what shutdown needs: the stream
+  // plugin ends every stream in preClose, then server.close() drops the idle sockets.
+  const app = Fastify({ logger: { level: config.logLevel } })
+  await app.register(fastifyStream, {
+    heartbeatMs: config.heartbeatMs,
+    retryMs: config.retryMs,
+    maxStreams: config.maxStreams
+  })
+  await app.register(fastifyCors, corsOptions(config.corsOrigins))
+  for (const feature of FEATURES) await app.register(feature, { config })
+  return app
+}

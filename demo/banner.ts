@@ -1,0 +1,49 @@
+/**
+ * What the server prints once it listens: where the dashboard is, and every route with a
+ * curl line that can be pasted as it is.
+ */
+
+/** One route as the banner and the README describe it. */
+export interface RouteGuide {
+  method: string
+  path: string
+  summary: string
+  /** Extra curl arguments before the URL (e.g. an Accept header). */
+  curlArgs: string
+}
+
+/** The demo's routes, in the order a newcomer would try them. */
+export const ROUTE_GUIDE: readonly RouteGuide[] = [
+  { method: 'GET', path: '/', summary: 'the live dashboard (open it in a browser)', curlArgs: '-s' },
+  { method: 'GET', path: '/health', summary: 'status and uptime', curlArgs: '-s' },
+  { method: 'GET', path: '/api/monitor?intervalMs=1000', summary: 'process and system metrics, SSE or NDJSON', curlArgs: "-N -H 'Accept: text/event-stream'" },
+  { method: 'GET', path: '/api/users/feed?intervalMs=1000', summary: 'fake users, one per interval, resumable', curlArgs: "-N -H 'Accept: text/event-stream'" },
+  { method: 'GET', path: '/api/users/feed?intervalMs=0&count=5&seed=7', summary: 'five users as NDJSON, as fast as you read', curlArgs: '-N' },
+  { method: 'GET', path: '/api/users/export?count=1000000', summary: 'a million users as CSV, streamed', curlArgs: '-o users.csv' }
+]
+
+/** The banner for a server listening at `baseUrl` (no trailing slash). */
+export function formatBanner (baseUrl: string): string {
+  const lines = [
+    '',
+    `  fastify-stream demo is running at ${baseUrl}/`,
+    '',
+    '  Routes:'
+  ]
+  const width = Math.max(...ROUTE_GUIDE.map(route => route.path.length))
+  for (const route of ROUTE_GUIDE) {
+    lines.push(`    ${route.method} ${route.path.padEnd(width)}  ${route.summary}`)
+    lines.push(`        curl ${route.curlArgs} '${baseUrl}${route.path}'`)
+  }
+  lines.push('', '  Press Ctrl+C to stop.', '')
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * The URL to print for a listening address: an unspecified host (0.0.0.0, ::) is shown as
+ * localhost, since nobody can browse to 0.0.0.0, and IPv6 literals get brackets.
+ */
+export function baseUrlFor (host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::') return `http://localhost:${port}`
+  return host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`
+}

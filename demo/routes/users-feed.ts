@@ -1,0 +1,73 @@
+/**
+ * `GET /api/users/feed?intervalMs=&count=&seed=`: fake users as SSE or NDJSON, one per
+ * interval (default one a second, forever), resumable with `Last-Event-ID`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import createError from '@fastify/error'
+import type { FastifyPluginAsync } from 'fastify'
+import { sse, type SseEvent } from 'fastify-stream'
+import { fakeUser } from '../fake-users.js'
+import { countSchema, lastEventIdSchema, parseSequenceId, seedSchema } from './query-schemas.js'
+
+/** Bounds of `intervalMs`; 0 means "as fast as the client reads" and needs a `count`. */
+export const FEED_INTERVAL = { minimum: 0, maximum: 60_000, default: 1000 } as const
+
+const UnboundedFeedError = createError(
+  'DEMO_FEED_UNBOUNDED',
+  'querystring/count is required when intervalMs is 0: a feed without pauses must end (count 1 to %s)',
+  400
+)
+
+interface FeedQuery {
+  intervalMs: number
+  count?: number
+  seed: number
+}
+
+/** The fake-user feed route. */
+export const usersFeedRoutes: FastifyPluginAsync = async function usersFeedRoutes (app) {
+  app.get<{ Querystring: FeedQuery }>('/api/users/feed', {
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: {
+          intervalMs: { type: 'integer', ...FEED_INTERVAL },
+          count: countSchema,
+          seed: seedSchema,
+          lastEventId: lastEventIdSchema
+        }
+      }
+    }
+  }, (request, reply) => {
+    const { intervalMs, count = Infinity, seed } = request.query
+    if (intervalMs === 0 && count === Infinity) throw new UnboundedFeedError(countSchema.maximum)
+    return reply.stream(({ signal, lastEventId }) => {
+      // The id of an event is the user's number, so a resume starts right after it.
+      const first = parseSequenceId(lastEventId) + 1
+      return intervalMs === 0 ? userBurst(seed, first, count) : userTicker(seed, first, count, intervalMs, signal)
+    }, { formats: ['sse', 'ndjson'] })
+  })
+}
+
+/** Users `first`..`last` with no pause: the pump pulls the next only when the socket has room. */
+function * userBurst (seed: number, first: number, last: number): Generator<SseEvent> {
+  for (let id = first; id <= last; id++) yield userEvent(seed, id)
+}
+
+/** The first user at once, then one every `intervalMs`. */
+async function * userTicker (seed: number, first: number, last: number, intervalMs: number, signal: AbortSignal) {
+  let due = performance.now()
+  for (let id = first; id <= last; id++) {
+    const wait = due - performance.now()
+    if (wait > 0) await sleep(wait, undefined, { signal, ref: false })
+    // Behind schedule (a slow client, a busy loop): restart the schedule from now instead of
+    // bursting to catch up, so the feed keeps its pace.
+    else due = performance.now()
+    yield userEvent(seed, id)
+    due += intervalMs
+  }
+}
+
+function userEvent (seed: number, id: number): SseEvent {
+  return sse({ id, event: 'user', data: fakeUser(seed, id) })
+}
