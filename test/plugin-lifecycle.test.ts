@@ -173,13 +173,14 @@ t.test('heartbeats go out only when the stream is idle', async t => {
     app.get('/idle', (_request, reply) => reply.stream(async function * ({ signal }) {
       await delay(60_000, undefined, { signal })
     }))
+    // Events every event-loop turn, far more often than its heartbeat interval.
     app.get('/busy', (_request, reply) => reply.stream(async function * () {
       for (let i = 0; i < 40; i++) {
         yield i
-        await delay(5)
+        await new Promise(resolve => setImmediate(resolve))
       }
       await release.promise
-    }))
+    }, { heartbeatMs: 250 }))
   }, { heartbeatMs: 40 })
   t.teardown(() => app.close())
   const idle = await openStream(url + '/idle', SSE)
