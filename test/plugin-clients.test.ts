@@ -2,31 +2,35 @@
 // with Last-Event-ID, @fastify/cors headers, and the framework-free core on node:http.
 import cors from '@fastify/cors'
 import { EventSource } from 'eventsource'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import http from 'node:http'
 import http2 from 'node:http2'
 import { once } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { streamResponse, StreamCounters, sse as coreSse } from '../lib/index.js'
 import fastifyStream, { sse } from '../plugin/index.js'
 import { listenApp } from './helpers/app.js'
 import { deferred } from './helpers/deferred.js'
 import { openStream } from './helpers/stream-client.js'
 
+/** Listens with HTTP/2 (h2c) and opens a client session to it. */
+async function h2App (t: Test, routes: (app: FastifyInstance) => void): Promise<http2.ClientHttp2Session> {
+  const { app, url } = await listenApp(routes, {}, { http2: true })
+  t.teardown(() => app.close())
+  const session = http2.connect(url)
+  t.teardown(() => session.close())
+  return session
+}
+
 t.test('S29: HTTP/2 (h2c) streams with no connection-specific headers and no warnings', async t => {
   const warnings: Error[] = []
   const onWarning = (warning: Error): void => { warnings.push(warning) }
   process.on('warning', onWarning)
   t.teardown(() => process.off('warning', onWarning))
-  const app = Fastify({ http2: true })
-  await app.register(fastifyStream)
-  app.get('/', (_request, reply) => reply.stream([sse({ id: '1', data: 'over h2' })]))
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as { port: number }
-  const session = http2.connect(`http://127.0.0.1:${port}`)
-  t.teardown(() => session.close())
+  const session = await h2App(t, app => {
+    app.get('/', (_request, reply) => reply.stream([sse({ id: '1', data: 'over h2' })]))
+  })
   const request = session.request({ ':path': '/', accept: 'text/event-stream' })
   const [headers] = await once(request, 'response') as [http2.IncomingHttpHeaders]
   let body = ''
@@ -44,43 +48,35 @@ t.test('S29: HTTP/2 (h2c) streams with no connection-specific headers and no war
 
 t.test('HTTP/2: a client that resets the stream ends the producer', async t => {
   const finished = deferred()
-  const app = Fastify({ http2: true })
-  await app.register(fastifyStream)
-  app.get('/', (_request, reply) => reply.stream(async function * ({ signal }) {
-    try {
-      yield 'first'
-      await delay(60_000, undefined, { signal })
-    } finally {
-      finished.resolve()
-    }
-  }))
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as { port: number }
-  const session = http2.connect(`http://127.0.0.1:${port}`)
-  t.teardown(() => session.close())
+  let streams: { open: number } | undefined
+  const session = await h2App(t, app => {
+    streams = app.streams
+    app.get('/', (_request, reply) => reply.stream(async function * ({ signal }) {
+      try {
+        yield 'first'
+        await delay(60_000, undefined, { signal })
+      } finally {
+        finished.resolve()
+      }
+    }))
+  })
   const request = session.request({ ':path': '/', accept: 'text/event-stream' })
   request.setEncoding('utf8')
   const [chunk] = await once(request, 'data') as [string]
   t.match(chunk, /data: first/)
   request.close(http2.constants.NGHTTP2_CANCEL)
   await finished.promise
-  t.equal(app.streams.open, 0)
+  t.equal(streams?.open, 0)
 })
 
 t.test('HTTP/2: an NDJSON failure mid-stream resets the stream after the error record', async t => {
-  const app = Fastify({ http2: true })
-  await app.register(fastifyStream)
-  app.get('/', (_request, reply) => reply.stream(async function * () {
-    yield { a: 1 }
-    await delay(5)
-    throw new Error('boom')
-  }))
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as { port: number }
-  const session = http2.connect(`http://127.0.0.1:${port}`)
-  t.teardown(() => session.close())
+  const session = await h2App(t, app => {
+    app.get('/', (_request, reply) => reply.stream(async function * () {
+      yield { a: 1 }
+      await delay(5)
+      throw new Error('boom')
+    }))
+  })
   const request = session.request({ ':path': '/' })
   let body = ''
   request.setEncoding('utf8')

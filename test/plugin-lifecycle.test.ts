@@ -11,12 +11,14 @@ import { countOf, openStream } from './helpers/stream-client.js'
 
 const SSE = { accept: 'text/event-stream' }
 
+/** A source that never yields: it waits (for its signal) until the stream ends. */
+async function * idleSource ({ signal }: { signal: AbortSignal }): AsyncGenerator<string> {
+  await delay(60_000, undefined, { signal })
+}
+
 t.test('the head and a first frame go out at once, before the source has anything', async t => {
   const { app, url } = await listenApp(app => {
-    app.get('/', (_request, reply) => reply.stream(async function * ({ signal }) {
-      await delay(60_000, undefined, { signal })
-      yield 'never'
-    }))
+    app.get('/', (_request, reply) => reply.stream(idleSource))
   })
   t.teardown(() => app.close())
   const client = await openStream(url, SSE)
@@ -28,10 +30,7 @@ t.test('the head and a first frame go out at once, before the source has anythin
 
 t.test('NDJSON flushes its head at once too', async t => {
   const { app, url } = await listenApp(app => {
-    app.get('/', (_request, reply) => reply.stream(async function * ({ signal }) {
-      await delay(60_000, undefined, { signal })
-      yield 'never'
-    }))
+    app.get('/', (_request, reply) => reply.stream(idleSource))
   })
   t.teardown(() => app.close())
   const client = await openStream(url)
@@ -170,9 +169,7 @@ t.test('an object-mode Readable is streamed and destroyed when the client leaves
 t.test('heartbeats go out only when the stream is idle', async t => {
   const release = deferred()
   const { app, url } = await listenApp(app => {
-    app.get('/idle', (_request, reply) => reply.stream(async function * ({ signal }) {
-      await delay(60_000, undefined, { signal })
-    }))
+    app.get('/idle', (_request, reply) => reply.stream(idleSource))
     // Events every event-loop turn, far more often than its heartbeat interval.
     app.get('/busy', (_request, reply) => reply.stream(async function * () {
       for (let i = 0; i < 40; i++) {
@@ -330,9 +327,7 @@ t.test('coalescing: frames ready together leave in one write; an idle source flu
 
 t.test('maxStreams: a stream over the limit gets 503', async t => {
   const { app, url } = await listenApp(app => {
-    app.get('/', (_request, reply) => reply.stream(async function * ({ signal }) {
-      await delay(60_000, undefined, { signal })
-    }))
+    app.get('/', (_request, reply) => reply.stream(idleSource))
   }, { maxStreams: 1 })
   t.teardown(() => app.close())
   const first = await openStream(url, SSE)
