@@ -84,11 +84,13 @@ export class MetricsSampler {
       this.histogram.enable()
       this.windowStart = performance.now()
       this.lastWindow = undefined
+      this.cached = undefined
     }
     return () => {
       if (--this.users > 0) return
       this.histogram?.disable()
       this.histogram = undefined
+      this.cached = undefined
     }
   }
 
@@ -150,7 +152,8 @@ export function toSample (seq: number, previous: MetricsReading, current: Metric
     eventLoop: {
       delayP50Ms: round(current.delay.p50, 2),
       delayP99Ms: round(current.delay.p99, 2),
-      utilization: round(performance.eventLoopUtilization(current.elu, previous.elu).utilization, 3)
+      // Two identical readings give 0/0; an interval with no time in it was not busy.
+      utilization: round(performance.eventLoopUtilization(current.elu, previous.elu).utilization || 0, 3)
     },
     uptimeSeconds: Math.round(process.uptime()),
     streams: {

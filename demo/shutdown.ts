@@ -21,8 +21,10 @@ const DEFAULT_DEADLINE_MS = 1800
 /**
  * Closes `app` on the first signal and exits 0 once it has closed. A second signal exits
  * at once with 130 (128 + SIGINT), for someone who does not want to wait.
+ *
+ * @returns a function that removes the signal handlers.
  */
-export function closeOnSignals (app: FastifyInstance, options: ShutdownOptions = {}): void {
+export function closeOnSignals (app: FastifyInstance, options: ShutdownOptions = {}): () => void {
   const exit = options.exit ?? ((code: number) => process.exit(code))
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS
   let closing = false
@@ -42,5 +44,9 @@ export function closeOnSignals (app: FastifyInstance, options: ShutdownOptions =
       exit(1)
     })
   }
-  for (const signal of options.signals ?? ['SIGINT', 'SIGTERM']) process.on(signal, onSignal)
+  const signals = options.signals ?? ['SIGINT', 'SIGTERM']
+  for (const signal of signals) process.on(signal, onSignal)
+  return () => {
+    for (const signal of signals) process.off(signal, onSignal)
+  }
 }

@@ -33,7 +33,9 @@ export const usersExportRoutes: FastifyPluginAsync = async function usersExportR
     // this route negotiates itself with CSV as its default: a browser's "*/*" gets the file.
     const format = negotiateFormat(request.headers.accept, FORMATS, 'csv', true) ?? undefined
     if (format === 'csv') reply.header('content-disposition', 'attachment; filename="users.csv"')
-    reply.header('vary', 'Accept')
+    // Added to, not replaced: CORS has already put Origin there.
+    const vary = reply.getHeader('vary')
+    reply.header('vary', vary === undefined ? 'Accept' : `${String(vary)}, Accept`)
     // With no acceptable format, `formats` alone makes the plugin answer 406.
     return reply.stream(fakeUsers(seed, 1, count), { format, formats: FORMATS, columns: USER_COLUMNS })
   })
