@@ -19,3 +19,31 @@ export { createSseEncoder, encodeSseEvent, type SseEncoderOptions } from './sse-
 export { SseEvent, isSseEvent, sse, type SseFields } from './sse-event.js'
 export { openSource, type AnyIterator, type SourceContext, type SourceFactory, type StreamSource } from './source.js'
 export { streamResponse, type StreamResponseOptions } from './stream-response.js'
+export {
+  createHub,
+  createMemoryAdapter,
+  createRedisAdapter,
+  isHub,
+  MAX_TOPIC_LENGTH,
+  OVERFLOW_POLICIES,
+  RESET_EVENT,
+  type Hub,
+  type HubAdapter,
+  type HubAdapterContext,
+  type HubBackendState,
+  type HubBackendStatus,
+  type HubLogger,
+  type HubMessage,
+  type HubOptions,
+  type HubRecord,
+  type HubStats,
+  type HubSubscription,
+  type OverflowPolicy,
+  type PublishOptions,
+  type RedisAdapterOptions,
+  type RedisClientLike,
+  type ReplayResult,
+  type ResetData,
+  type ResetReason,
+  type SubscribeOptions
+} from './hub/index.js'

@@ -1,0 +1,252 @@
+/**
+ * The broadcast hub: publish once, deliver to every subscriber of a topic, resume without
+ * loss. It owns the per-subscriber logic (bounded queues, overflow, replay merged with live
+ * events, de-duplication, stats); where events are stored is the adapter's job.
+ */
+import { errors, isStreamError } from '../errors.js'
+import { PreparedEvent } from '../prepared-event.js'
+import { createSerialize, type Serializer } from '../serialize.js'
+import type { SseEvent } from '../sse-event.js'
+import type { HubAdapter, HubBackendStatus, HubLogger, HubRecord } from './hub-adapter.js'
+import { resolveHubOptions, resolveSubscribeOptions, type HubOptions, type OverflowPolicy, type ResolvedHubOptions, type SubscribeOptions } from './hub-options.js'
+import { createMemoryAdapter } from './memory-adapter.js'
+import { resetEvent } from './reset-event.js'
+import { Subscription, type HubSubscription, type SubscriptionHost } from './subscription.js'
+import { checkTopic } from './topic-name.js'
+
+// Longer cursors are garbage by construction (Redis ids are at most 41 characters), and
+// they reach regexes and Redis commands, so they are cut off here as `invalid`.
+const MAX_CURSOR_LENGTH = 64
+const kHub = Symbol.for('fastify-stream.hub')
+
+/** Options of `hub.publish()`. */
+export interface PublishOptions {
+  /** The SSE event name (default: none, which clients see as `message`). No CR or LF. */
+  event?: string | undefined
+}
+
+/** A snapshot of a hub's counters. */
+export interface HubStats {
+  /** Topics with at least one subscriber in this process. */
+  topics: number
+  /** Subscribers in this process. */
+  subscribers: number
+  /** Live events waiting in subscriber queues now. */
+  queued: number
+  /** Events this hub published. */
+  published: number
+  /** Events handed to subscribers (replayed ones included). */
+  delivered: number
+  /** Events dropped for slow subscribers (`'drop-oldest'`). */
+  drops: number
+  /** Subscribers ended for falling behind (`'disconnect'`). */
+  disconnects: number
+  /** Subscriptions that came with a `lastEventId`. */
+  resumes: number
+  /** Resumes answered with a `reset` event. */
+  resets: number
+  /** The storage backend's state. */
+  backend: HubBackendStatus
+}
+
+/** A broadcast hub. Create it with {@link createHub}; the plugin exposes one as `fastify.hub`. */
+export interface Hub {
+  /**
+   * Publishes `data` to every subscriber of `topic` (on every process sharing the adapter)
+   * and resolves to its id once the event is stored. `data` is serialized once, here.
+   * @throws (rejects) FST_STREAM_INVALID_TOPIC, FST_STREAM_INVALID_EVENT, FST_STREAM_UNSERIALIZABLE,
+   *   FST_STREAM_FRAMING, FST_STREAM_HUB_UNAVAILABLE (backend down; nothing stored),
+   *   FST_STREAM_HUB_CLOSED.
+   */
+  publish (topic: string, data: unknown, options?: PublishOptions): Promise<string>
+  /**
+   * Follows `topic`: an async iterable of `sse()` events, usable as a `reply.stream()`
+   * source. With `lastEventId`, the retained events after it come first, then live ones,
+   * with no gap and no duplicate; a cursor that is not in the history gives a `reset` event
+   * first. Ends when `signal` aborts or `return()` is called.
+   * @throws FST_STREAM_INVALID_TOPIC, FST_STREAM_INVALID_OPTION.
+   */
+  subscribe (topic: string, options?: SubscribeOptions): HubSubscription
+  /** Counters and the backend's state. */
+  stats (): HubStats
+  /** Ends every subscription (with FST_STREAM_HUB_CLOSED) and closes the adapter. Idempotent. */
+  close (): Promise<void>
+}
+
+/**
+ * Creates a hub. Defaults: in-memory adapter, `historySize` 1000, `maxQueue` 1000,
+ * `overflow` `'disconnect'`.
+ * @throws FST_STREAM_INVALID_OPTION for a bad option.
+ */
+export function createHub (options: HubOptions = {}): Hub {
+  return new BroadcastHub(options)
+}
+
+/** True for hubs made by {@link createHub} (by any copy of this package). */
+export function isHub (value: unknown): value is Hub {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kHub] === true
+}
+
+const silentLogger: HubLogger = { info: noop, warn: noop, error: noop }
+
+class BroadcastHub implements Hub, SubscriptionHost {
+  readonly totals = { published: 0, delivered: 0, queued: 0, drops: 0, disconnects: 0, resumes: 0, resets: 0 }
+  private readonly options: ResolvedHubOptions
+  private readonly adapter: HubAdapter
+  private readonly serialize: Serializer
+  private readonly counters: HubOptions['counters']
+  private readonly topics = new Map<string, Set<Subscription>>()
+  private subscribers = 0
+  private closing: Promise<void> | undefined = undefined
+
+  constructor (options: HubOptions) {
+    this.options = resolveHubOptions(options)
+    this.adapter = options.adapter ?? createMemoryAdapter()
+    this.serialize = createSerialize(options.serializer)
+    this.counters = options.counters
+    this.adapter.attach({
+      historySize: this.options.historySize,
+      prepare: record => this.prepare(record),
+      deliver: (topic, event) => this.deliver(topic, event),
+      log: options.logger ?? silentLogger
+    })
+  }
+
+  async publish (topic: string, data: unknown, options: PublishOptions = {}): Promise<string> {
+    if (this.closing !== undefined) throw new errors.FST_STREAM_HUB_CLOSED()
+    checkTopic(topic)
+    const event = options.event
+    // Checked here, not when a subscriber's stream frames it: a bad event must fail the
+    // publisher, not every stream that receives it.
+    if (event !== undefined && (typeof event !== 'string' || event.includes('\n') || event.includes('\r'))) {
+      throw new errors.FST_STREAM_INVALID_EVENT()
+    }
+    const text = this.serialize(data)
+    const id = await this.adapter.append(topic, { event, data, text })
+    this.totals.published++
+    return id
+  }
+
+  subscribe (topic: string, options: SubscribeOptions = {}): HubSubscription {
+    checkTopic(topic)
+    const { maxQueue, overflow } = resolveSubscribeOptions(options, this.options)
+    const cursor: unknown = options.lastEventId
+    const resuming = cursor !== undefined && cursor !== ''
+    const subscription = new Subscription(this, topic, { maxQueue, overflow, signal: options.signal, replaying: resuming })
+    if (this.closing !== undefined) subscription.fail(new errors.FST_STREAM_HUB_CLOSED())
+    else if (options.signal?.aborted === true) subscription.close()
+    else {
+      this.attach(subscription)
+      // Live first, then the replay: the position is fixed now, before anything can be
+      // published, so replay (cursor, position] and live (position, …) leave no gap.
+      if (resuming) this.resume(subscription, this.adapter.position(topic), cursor)
+    }
+    return subscription
+  }
+
+  stats (): HubStats {
+    const { published, delivered, queued, drops, disconnects, resumes, resets } = this.totals
+    return {
+      topics: this.topics.size,
+      subscribers: this.subscribers,
+      queued,
+      published,
+      delivered,
+      drops,
+      disconnects,
+      resumes,
+      resets,
+      backend: this.adapter.status()
+    }
+  }
+
+  close (): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  compare (a: string, b: string): number {
+    return this.adapter.compare(a, b)
+  }
+
+  detach (subscription: Subscription): void {
+    const topic = subscription.topic
+    const subscribers = this.topics.get(topic)
+    if (subscribers === undefined || !subscribers.delete(subscription)) return
+    this.subscribers--
+    if (subscribers.size > 0) return
+    this.topics.delete(topic)
+    this.adapter.unfollow(topic)
+  }
+
+  overflowed (policy: OverflowPolicy): void {
+    const field = policy === 'disconnect' ? 'disconnects' : 'drops'
+    this.totals[field]++
+    if (this.counters !== undefined) this.counters[field]++
+  }
+
+  private attach (subscription: Subscription): void {
+    const topic = subscription.topic
+    let subscribers = this.topics.get(topic)
+    if (subscribers === undefined) {
+      subscribers = new Set()
+      this.topics.set(topic, subscribers)
+      this.adapter.follow(topic)
+    }
+    subscribers.add(subscription)
+    this.subscribers++
+  }
+
+  private async resume (subscription: Subscription, position: Promise<string | undefined>, cursor: unknown): Promise<void> {
+    this.totals.resumes++
+    const valid = typeof cursor === 'string' && cursor.length <= MAX_CURSOR_LENGTH ? cursor : ''
+    try {
+      const until = await position
+      if (subscription.isOver) return
+      // The client already has the event live delivery starts after: nothing to replay.
+      if (valid === until) return subscription.startLive([], until)
+      const result = await this.adapter.replay(subscription.topic, valid, until)
+      if ('reset' in result) {
+        this.totals.resets++
+        subscription.startLive([resetEvent(result.reset, until)], until)
+        return
+      }
+      // Live events up to the newest id the client has or gets from the replay are repeats.
+      // The cursor may even be ahead of this process's position (seen on another instance).
+      const events = result.events as SseEvent[]
+      const replayed = events.length > 0 ? events[events.length - 1]!.id as string : undefined
+      subscription.startLive(events, this.newest(this.newest(valid, until), replayed))
+    } catch (err) {
+      subscription.fail(isStreamError(err) ? err : new errors.FST_STREAM_HUB_UNAVAILABLE('the replay failed', { cause: err }))
+    }
+  }
+
+  private newest (a: string, b: string | undefined): string {
+    return b === undefined || this.adapter.compare(a, b) >= 0 ? a : b
+  }
+
+  /** Fan-out: one prepared event, pushed by reference to every local subscriber. */
+  private deliver (topic: string, event: PreparedEvent): void {
+    const subscribers = this.topics.get(topic)
+    if (subscribers === undefined) return
+    for (const subscription of subscribers) subscription.push(event)
+  }
+
+  /** Builds the shared event; the known text is reused so data is serialized only once. */
+  private prepare (record: HubRecord): PreparedEvent {
+    const { data, text } = record
+    const serialize = this.serialize
+    const reuse = text === undefined ? serialize : (value: unknown) => value === data ? text : serialize(value)
+    return new PreparedEvent({ id: record.id, event: record.event, data }, reuse)
+  }
+
+  private async shutdown (): Promise<void> {
+    for (const subscribers of Array.from(this.topics.values())) {
+      for (const subscription of Array.from(subscribers)) subscription.fail(new errors.FST_STREAM_HUB_CLOSED())
+    }
+    await this.adapter.close()
+  }
+}
+Object.defineProperty(BroadcastHub.prototype, kHub, { value: true })
+
+function noop (): void {}

@@ -1,0 +1,116 @@
+/**
+ * The contract between the hub and its storage. The hub owns everything per subscriber
+ * (queues, overflow, replay merging, de-duplication, stats); an adapter only stores events,
+ * assigns their ids, reads history and delivers live events in id order. The in-memory and
+ * Redis adapters both implement it, and so can any other store.
+ */
+import type { PreparedEvent } from '../prepared-event.js'
+
+/** One published event as the hub hands it to an adapter. */
+export interface HubMessage {
+  /** The SSE event name, or `undefined` for the default `message`. */
+  event: string | undefined
+  /** The published value. */
+  data: unknown
+  /** `data` already serialized by the hub's serializer (checked to be valid). */
+  text: string
+}
+
+/** One stored event, as an adapter gives it back to the hub to prepare. */
+export interface HubRecord {
+  /** The event id the adapter assigned (ASCII, increasing per topic). */
+  id: string
+  event: string | undefined
+  data: unknown
+  /** The serialized data when known, so it is not serialized again; else `undefined`. */
+  text: string | undefined
+}
+
+/** Why a resume cursor could not be honoured; sent as `reset` event data. */
+export type ResetReason = 'invalid' | 'stale' | 'expired' | 'unknown'
+
+/** The answer to a replay: the retained events after the cursor, or a reset. */
+export type ReplayResult =
+  | { events: PreparedEvent[] }
+  | { reset: { reason: ResetReason, earliest: string | null } }
+
+/** Connection state of a hub's backend. */
+export type HubBackendState = 'connecting' | 'ready' | 'down' | 'closed'
+
+/** What `hub.stats().backend` reports. */
+export interface HubBackendStatus {
+  /** The adapter's name: `'memory'`, `'redis'`, … */
+  adapter: string
+  /** `'down'` means publishing fails with FST_STREAM_HUB_UNAVAILABLE until it is `'ready'` again. */
+  state: HubBackendState
+  /** Topics the backend holds in this process (memory: with history; Redis: with a reader). */
+  topics: number
+  /** When `state` last changed (ms since the Unix epoch). */
+  since: number
+  /** How many times the backend went down since start. */
+  outages: number
+  /** The last connection error, if any. */
+  lastError?: string
+}
+
+/** Where the hub's log lines go (state changes of the backend); `fastify.log` (pino) fits. */
+export interface HubLogger {
+  info (obj: object, msg: string): void
+  warn (obj: object, msg: string): void
+  error (obj: object, msg: string): void
+}
+
+/** What the hub gives its adapter in {@link HubAdapter.attach}. */
+export interface HubAdapterContext {
+  /** Events to retain per topic (a count). */
+  historySize: number
+  /** Turns a stored record into the shared, encode-once event. */
+  prepare (record: HubRecord): PreparedEvent
+  /** Hands a live event to this process's subscribers of `topic`; call in id order. */
+  deliver (topic: string, event: PreparedEvent): void
+  /** The hub's logger. */
+  log: HubLogger
+}
+
+/**
+ * A storage backend for the hub (`createMemoryAdapter()`, `createRedisAdapter()`).
+ *
+ * Contract: after `follow(topic)`, every event appended to `topic` (by any process sharing
+ * the store) with an id greater than `position(topic)` is delivered exactly once through
+ * `context.deliver`, in id order, until `unfollow(topic)`.
+ */
+export interface HubAdapter {
+  /** Short name for stats and logs. */
+  readonly name: string
+  /**
+   * Connects the adapter to its hub; called once by `createHub()`.
+   * @throws FST_STREAM_INVALID_OPTION when the adapter already belongs to a hub.
+   */
+  attach (context: HubAdapterContext): void
+  /**
+   * Stores one event and resolves to its id once it is accepted.
+   * @throws FST_STREAM_HUB_UNAVAILABLE when the store cannot take it now.
+   */
+  append (topic: string, message: HubMessage): Promise<string>
+  /** Starts live delivery for `topic` (its first local subscriber arrived). */
+  follow (topic: string): void
+  /** Stops live delivery for `topic` (its last local subscriber left). */
+  unfollow (topic: string): void
+  /**
+   * The id after which a subscriber registered now receives events live (`undefined`: from
+   * the topic's first event). The value is fixed at the time of the call.
+   */
+  position (topic: string): Promise<string | undefined>
+  /**
+   * The retained events with `cursor < id <= until`, or a reset when `cursor` is not a
+   * retained event of this topic (garbage, from another epoch, older than the history, or
+   * never issued).
+   */
+  replay (topic: string, cursor: string, until: string | undefined): Promise<ReplayResult>
+  /** Orders two ids of one topic (and one epoch): negative, zero or positive. */
+  compare (a: string, b: string): number
+  /** The backend's state for `hub.stats()`. */
+  status (): HubBackendStatus
+  /** Releases every connection and timer. Safe to call twice. */
+  close (): Promise<void>
+}

@@ -1,0 +1,118 @@
+/**
+ * Options of `createHub()` and `hub.subscribe()`, validated once so a mistake fails with
+ * FST_STREAM_INVALID_OPTION where it is made, not as odd behaviour under load.
+ */
+import type { StreamCounters } from '../counters.js'
+import { errors } from '../errors.js'
+import type { Serializer } from '../serialize.js'
+import type { HubAdapter, HubLogger } from './hub-adapter.js'
+
+/** What a subscriber's full queue does with the next event. */
+export type OverflowPolicy = 'drop-oldest' | 'disconnect'
+
+/** The overflow policies, in documentation order. */
+export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['disconnect', 'drop-oldest']
+
+/** Options of `createHub()`. */
+export interface HubOptions {
+  /** Where events are stored (default: in memory, this process only). */
+  adapter?: HubAdapter
+  /** Events retained per topic for resume (default 1000; 0 keeps none). */
+  historySize?: number
+  /** Default bound of each subscriber's queue, in events (default 1000). */
+  maxQueue?: number
+  /** Default overflow policy (default `'disconnect'`). */
+  overflow?: OverflowPolicy
+  /** Replaces `JSON.stringify` for published data. Its output must not contain CR/LF. */
+  serializer?: Serializer
+  /** Receives the backend's state changes (the plugin passes `fastify.log`). */
+  logger?: HubLogger
+  /** Also counts drops and disconnects here (the plugin passes `fastify.streams`). */
+  counters?: Pick<StreamCounters, 'drops' | 'disconnects'>
+}
+
+/** Options of `hub.subscribe()`. */
+export interface SubscribeOptions {
+  /** Resume after this event id (`Last-Event-ID`): replay what was missed, then live. */
+  lastEventId?: string | undefined
+  /** Ends the subscription when aborted (pass the stream's `signal`). */
+  signal?: AbortSignal | undefined
+  /** This subscriber's queue bound, in events (default: the hub's `maxQueue`). */
+  maxQueue?: number | undefined
+  /** This subscriber's overflow policy (default: the hub's `overflow`). */
+  overflow?: OverflowPolicy | undefined
+}
+
+/** Hub options with defaults filled in (adapter and logger are resolved by createHub). */
+export interface ResolvedHubOptions {
+  historySize: number
+  maxQueue: number
+  overflow: OverflowPolicy
+}
+
+// Bounds keep a typo (an extra zero or three) from reserving unbounded memory per topic or
+// per subscriber.
+const MAX_HISTORY = 1_000_000
+const MAX_QUEUE = 1_000_000
+const KEYS = new Set(['adapter', 'historySize', 'maxQueue', 'overflow', 'serializer', 'logger', 'counters'])
+
+/**
+ * Validates `createHub()` options and fills in defaults.
+ * @throws FST_STREAM_INVALID_OPTION naming the option and how to fix it.
+ */
+export function resolveHubOptions (options: HubOptions): ResolvedHubOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('hub', 'must be an object of hub options')
+  for (const key of Object.keys(options)) {
+    if (!KEYS.has(key)) throw invalid(key, 'is not a hub option; use adapter, historySize, maxQueue, overflow, serializer, logger or counters')
+  }
+  const { adapter, serializer, logger, counters } = options
+  if (adapter !== undefined && !isAdapter(adapter)) throw invalid('adapter', 'must be a HubAdapter, e.g. from createRedisAdapter()')
+  if (serializer !== undefined && typeof serializer !== 'function') throw invalid('serializer', 'must be a function (value) => string')
+  if (logger !== undefined && !isLogger(logger)) throw invalid('logger', 'must have info, warn and error methods, like fastify.log')
+  if (counters !== undefined && (typeof counters !== 'object' || counters === null)) throw invalid('counters', 'must be an object with drops and disconnects numbers')
+  return {
+    historySize: checkCount('historySize', options.historySize ?? 1000, 0, MAX_HISTORY),
+    maxQueue: checkCount('maxQueue', options.maxQueue ?? 1000, 1, MAX_QUEUE),
+    overflow: checkOverflow(options.overflow ?? 'disconnect')
+  }
+}
+
+/**
+ * Validates per-subscriber overrides against the hub's defaults.
+ * @throws FST_STREAM_INVALID_OPTION naming the option and how to fix it.
+ */
+export function resolveSubscribeOptions (options: SubscribeOptions, defaults: ResolvedHubOptions): { maxQueue: number, overflow: OverflowPolicy } {
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object of subscribe options')
+  const signal = options.signal
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid('signal', 'must be an AbortSignal')
+  return {
+    maxQueue: options.maxQueue === undefined ? defaults.maxQueue : checkCount('maxQueue', options.maxQueue, 1, MAX_QUEUE),
+    overflow: options.overflow === undefined ? defaults.overflow : checkOverflow(options.overflow)
+  }
+}
+
+function checkCount (name: string, value: unknown, min: number, max: number): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value
+  throw invalid(name, `must be an integer from ${min} to ${max} (events)`)
+}
+
+function checkOverflow (value: unknown): OverflowPolicy {
+  if (OVERFLOW_POLICIES.includes(value as OverflowPolicy)) return value as OverflowPolicy
+  throw invalid('overflow', `must be one of ${OVERFLOW_POLICIES.join(', ')}`)
+}
+
+function isAdapter (value: unknown): value is HubAdapter {
+  const adapter = value as HubAdapter
+  return typeof value === 'object' && value !== null && typeof adapter.attach === 'function' &&
+    typeof adapter.append === 'function' && typeof adapter.replay === 'function'
+}
+
+function isLogger (value: unknown): value is HubLogger {
+  const logger = value as HubLogger
+  return typeof value === 'object' && value !== null && typeof logger.info === 'function' &&
+    typeof logger.warn === 'function' && typeof logger.error === 'function'
+}
+
+function invalid (name: string, problem: string): Error {
+  return new errors.FST_STREAM_INVALID_OPTION(name, problem)
+}

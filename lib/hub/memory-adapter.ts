@@ -1,0 +1,139 @@
+/**
+ * The default hub storage: this process's memory. History is a bounded queue per topic, ids
+ * carry a random epoch (see memory-ids.ts), and delivery is synchronous, in publish order.
+ */
+import { errors } from '../errors.js'
+import type { PreparedEvent } from '../prepared-event.js'
+import { EventQueue } from './event-queue.js'
+import type { HubAdapter, HubAdapterContext, HubBackendStatus, HubMessage, ReplayResult, ResetReason } from './hub-adapter.js'
+import { createEpoch, formatMemoryId, parseMemoryId, seqOf } from './memory-ids.js'
+
+/** What the adapter keeps per topic; it exists only while the topic is followed or has history. */
+interface TopicLog {
+  readonly events: EventQueue<PreparedEvent>
+  lastId: string | undefined
+  followed: boolean
+}
+
+/**
+ * Creates the in-memory adapter, the hub's default. Nothing to install; history and ids
+ * last as long as the process, and a restart is reported to resuming clients as a reset.
+ */
+export function createMemoryAdapter (): HubAdapter {
+  return new MemoryAdapter()
+}
+
+class MemoryAdapter implements HubAdapter {
+  readonly name = 'memory'
+  private context: HubAdapterContext | undefined = undefined
+  private readonly epoch = createEpoch()
+  private seq = 0
+  private readonly logs = new Map<string, TopicLog>()
+  private closed = false
+  private since = Date.now()
+
+  attach (context: HubAdapterContext): void {
+    if (this.context !== undefined) throw new errors.FST_STREAM_INVALID_OPTION('adapter', 'already belongs to a hub; create one adapter per hub')
+    this.context = context
+  }
+
+  append (topic: string, message: HubMessage): Promise<string> {
+    if (this.closed) return Promise.reject(new errors.FST_STREAM_HUB_CLOSED())
+    const context = this.context as HubAdapterContext
+    const id = formatMemoryId(this.epoch, ++this.seq)
+    let log = this.logs.get(topic)
+    if (log === undefined) {
+      // Nobody follows and nothing is retained: taking an id is all a publish costs.
+      if (context.historySize === 0) return Promise.resolve(id)
+      log = this.createLog(topic)
+    }
+    const event = context.prepare({ id, event: message.event, data: message.data, text: message.text })
+    log.lastId = id
+    if (context.historySize > 0) {
+      log.events.push(event)
+      if (log.events.length > context.historySize) log.events.shift()
+    }
+    if (log.followed) context.deliver(topic, event)
+    return Promise.resolve(id)
+  }
+
+  follow (topic: string): void {
+    const log = this.logs.get(topic) ?? this.createLog(topic)
+    log.followed = true
+  }
+
+  unfollow (topic: string): void {
+    const log = this.logs.get(topic)
+    if (log === undefined) return
+    log.followed = false
+    // An idle topic without history is forgotten entirely: ids stay unique through `seq`.
+    if (log.events.length === 0) this.logs.delete(topic)
+  }
+
+  position (topic: string): Promise<string | undefined> {
+    return Promise.resolve(this.logs.get(topic)?.lastId)
+  }
+
+  replay (topic: string, cursor: string, until: string | undefined): Promise<ReplayResult> {
+    const log = this.logs.get(topic)
+    const events = log?.events
+    const parsed = parseMemoryId(cursor)
+    if (parsed === undefined) return reset('invalid', events)
+    if (parsed.epoch !== this.epoch) return reset('stale', events)
+    const index = events === undefined ? -1 : indexOfSeq(events, parsed.seq)
+    if (index < 0) {
+      const earliest = events !== undefined && events.length > 0 ? seqOf(events.at(0).id as string) : Infinity
+      return reset(parsed.seq <= this.seq && parsed.seq < earliest ? 'expired' : 'unknown', events)
+    }
+    const last = until === undefined ? 0 : seqOf(until)
+    const replayed: PreparedEvent[] = []
+    for (let i = index + 1; i < (events as EventQueue<PreparedEvent>).length; i++) {
+      const event = (events as EventQueue<PreparedEvent>).at(i)
+      if (seqOf(event.id as string) > last) break
+      replayed.push(event)
+    }
+    return Promise.resolve({ events: replayed })
+  }
+
+  compare (a: string, b: string): number {
+    return seqOf(a) - seqOf(b)
+  }
+
+  status (): HubBackendStatus {
+    return { adapter: this.name, state: this.closed ? 'closed' : 'ready', topics: this.logs.size, since: this.since, outages: 0 }
+  }
+
+  close (): Promise<void> {
+    if (!this.closed) {
+      this.closed = true
+      this.since = Date.now()
+      this.logs.clear()
+    }
+    return Promise.resolve()
+  }
+
+  private createLog (topic: string): TopicLog {
+    const log: TopicLog = { events: new EventQueue(), lastId: undefined, followed: false }
+    this.logs.set(topic, log)
+    return log
+  }
+}
+
+function reset (reason: ResetReason, events: EventQueue<PreparedEvent> | undefined): Promise<ReplayResult> {
+  const earliest = events !== undefined && events.length > 0 ? events.at(0).id as string : null
+  return Promise.resolve({ reset: { reason, earliest } })
+}
+
+/** Binary search: ids in a log are in increasing `seq` order. -1 when absent. */
+function indexOfSeq (events: EventQueue<PreparedEvent>, seq: number): number {
+  let low = 0
+  let high = events.length - 1
+  while (low <= high) {
+    const middle = (low + high) >>> 1
+    const found = seqOf(events.at(middle).id as string)
+    if (found === seq) return middle
+    if (found < seq) low = middle + 1
+    else high = middle - 1
+  }
+  return -1
+}

@@ -1,0 +1,80 @@
+/**
+ * How hub events live in a Redis Stream, and how stream ids order. The Redis stream id
+ * (`<ms>-<seq>`) is the event id, so any process can resume any client.
+ */
+import type { HubMessage, HubRecord } from './hub-adapter.js'
+
+/** One stream entry as Redis returns it: the id and a flat field/value list. */
+export type StreamEntry = [id: string, fields: string[]]
+
+// Two unsigned 64-bit decimals without leading zeros, exactly the ids Redis generates; a
+// leading zero would compare differently as text than Redis compares it.
+const STREAM_ID = /^(?:0|[1-9][0-9]{0,19})-(?:0|[1-9][0-9]{0,19})$/
+
+/** True when `id` has the form of a Redis stream id. */
+export function isStreamId (id: string): boolean {
+  return STREAM_ID.test(id)
+}
+
+/** Orders two stream ids as Redis does: by milliseconds, then by sequence. */
+export function compareStreamIds (a: string, b: string): number {
+  const dashA = a.indexOf('-')
+  const dashB = b.indexOf('-')
+  return compareDecimal(a.slice(0, dashA), b.slice(0, dashB)) ||
+    compareDecimal(a.slice(dashA + 1), b.slice(dashB + 1))
+}
+
+/**
+ * The entry's fields: `s` holds string data as it is (SSE sends strings unquoted), `j` the
+ * serialized text of anything else, `e` the event name.
+ */
+export function encodeFields (message: HubMessage): string[] {
+  const fields = typeof message.data === 'string' ? ['s', message.data] : ['j', message.text]
+  if (message.event !== undefined) fields.push('e', message.event)
+  return fields
+}
+
+/** Turns a stream entry back into a record; entries written by others still decode. */
+export function decodeEntry (entry: StreamEntry): HubRecord {
+  const [id, fields] = entry
+  const record: HubRecord = { id, event: undefined, data: null, text: undefined }
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1] as string
+    const name = fields[i]
+    if (name === 's') record.data = value
+    else if (name === 'e') record.event = value
+    else if (name === 'j') {
+      record.text = value
+      record.data = parseJson(value)
+    }
+  }
+  return record
+}
+
+/** The entries of an XREAD reply for one stream (null when the block timed out). */
+export function readEntries (reply: unknown): StreamEntry[] {
+  if (!Array.isArray(reply) || reply.length === 0) return []
+  // RESP2 nests [[key, entries]]; ioredis on RESP3 (its "legacy" map mode) flattens it to [key, entries].
+  const stream: unknown[] = Array.isArray(reply[0]) ? reply[0] : reply
+  return Array.isArray(stream[1]) ? stream[1] as StreamEntry[] : []
+}
+
+/** The entries of an XRANGE or XREVRANGE reply. */
+export function rangeEntries (reply: unknown): StreamEntry[] {
+  return Array.isArray(reply) ? reply as StreamEntry[] : []
+}
+
+function compareDecimal (a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+// A custom serializer may write text that is not JSON; the text itself is then the data, and
+// every format still sends exactly the bytes the publisher's serializer produced.
+function parseJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}

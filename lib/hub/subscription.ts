@@ -1,0 +1,231 @@
+/**
+ * One subscriber of a topic: the async iterator that `hub.subscribe()` returns. It holds a
+ * bounded queue of live events, the replay that goes before them, and the overflow policy,
+ * so a stalled subscriber costs at most `maxQueue` references and never slows the others.
+ */
+import { errors } from '../errors.js'
+import type { PreparedEvent } from '../prepared-event.js'
+import type { SseEvent } from '../sse-event.js'
+import { EventQueue } from './event-queue.js'
+import type { OverflowPolicy } from './hub-options.js'
+
+/** The async iterator of `hub.subscribe()`: `sse()` events, replayed ones first, then live. */
+export interface HubSubscription extends AsyncIterableIterator<SseEvent, undefined> {
+  /** The topic this subscription follows. */
+  readonly topic: string
+  /**
+   * The next event. Rejects with FST_STREAM_SLOW_CONSUMER (overflow under `'disconnect'`),
+   * FST_STREAM_HUB_CLOSED or FST_STREAM_HUB_UNAVAILABLE (the replay failed), then ends.
+   */
+  next (): Promise<IteratorResult<SseEvent, undefined>>
+  /** Ends the subscription and releases it; a pending `next()` resolves as done. */
+  return (): Promise<IteratorResult<SseEvent, undefined>>
+}
+
+/** The hub's side of a subscription. */
+export interface SubscriptionHost {
+  /** Totals the subscription keeps up to date. */
+  readonly totals: { delivered: number, queued: number }
+  /** Orders two event ids of one topic. */
+  compare (a: string, b: string): number
+  /** Removes the subscription from fan-out. Called once. */
+  detach (subscription: Subscription): void
+  /** Counts one overflow under `policy`. */
+  overflowed (policy: OverflowPolicy): void
+}
+
+/** Construction options of a {@link Subscription}. */
+export interface SubscriptionSettings {
+  maxQueue: number
+  overflow: OverflowPolicy
+  signal: AbortSignal | undefined
+  /** True while a replay is being fetched: live events wait behind it. */
+  replaying: boolean
+}
+
+interface Waiter {
+  promise: Promise<IteratorResult<SseEvent, undefined>>
+  resolve: (result: IteratorResult<SseEvent, undefined>) => void
+  reject: (err: unknown) => void
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
+
+/** The implementation of {@link HubSubscription}; created by the hub only. */
+export class Subscription implements HubSubscription {
+  readonly topic: string
+  private readonly host: SubscriptionHost
+  private readonly maxQueue: number
+  private readonly overflow: OverflowPolicy
+  private readonly signal: AbortSignal | undefined
+  private readonly queue = new EventQueue<PreparedEvent>()
+  private backlog: SseEvent[] | undefined = undefined
+  private backlogIndex = 0
+  private replaying: boolean
+  // Set after a resume: live events up to this id were replayed (or seen) already.
+  private watermark: string | undefined = undefined
+  private waiter: Waiter | undefined = undefined
+  private failure: unknown = undefined
+  private closed = false
+  private released = false
+
+  constructor (host: SubscriptionHost, topic: string, settings: SubscriptionSettings) {
+    this.host = host
+    this.topic = topic
+    this.maxQueue = settings.maxQueue
+    this.overflow = settings.overflow
+    this.signal = settings.signal
+    this.replaying = settings.replaying
+    this.onAbort = this.onAbort.bind(this)
+    this.signal?.addEventListener('abort', this.onAbort, { once: true })
+  }
+
+  [Symbol.asyncIterator] (): this {
+    return this
+  }
+
+  /** True once the subscription has ended or failed; it receives nothing more. */
+  get isOver (): boolean {
+    return this.released
+  }
+
+  next (): Promise<IteratorResult<SseEvent, undefined>> {
+    if (this.closed) return Promise.resolve(DONE)
+    if (this.failure !== undefined) {
+      this.closed = true
+      return Promise.reject(this.failure)
+    }
+    if (!this.replaying) {
+      const event = this.take()
+      if (event !== undefined) return Promise.resolve({ done: false, value: event })
+    }
+    // A second next() before the first settled waits its turn, as async generators do.
+    const pending = this.waiter?.promise
+    if (pending !== undefined) return pending.then(() => this.next(), () => this.next())
+    const waiter = {} as Waiter
+    waiter.promise = new Promise((resolve, reject) => {
+      waiter.resolve = resolve
+      waiter.reject = reject
+    })
+    this.waiter = waiter
+    return waiter.promise
+  }
+
+  return (): Promise<IteratorResult<SseEvent, undefined>> {
+    this.close()
+    return Promise.resolve(DONE)
+  }
+
+  /**
+   * Takes one live event from the fan-out. O(1): hands it to a waiting consumer, or queues
+   * it, applying the overflow policy when the queue is full.
+   */
+  push (event: PreparedEvent): void {
+    const waiter = this.waiter
+    if (waiter !== undefined && !this.replaying) {
+      // A consumer is waiting, so the queue is empty: no copy, no queue slot.
+      if (this.isDuplicate(event)) return
+      this.waiter = undefined
+      this.host.totals.delivered++
+      waiter.resolve({ done: false, value: event })
+      return
+    }
+    if (this.queue.length >= this.maxQueue) {
+      if (this.overflow === 'disconnect') {
+        this.host.overflowed('disconnect')
+        // Ending now frees the queue at once; the client resumes from history with its id.
+        return this.fail(new errors.FST_STREAM_SLOW_CONSUMER())
+      }
+      this.queue.shift()
+      this.host.totals.queued--
+      this.host.overflowed('drop-oldest')
+    }
+    this.queue.push(event)
+    this.host.totals.queued++
+  }
+
+  /**
+   * Ends the replay phase: `backlog` (replayed events, or a reset) goes out first, then the
+   * queued live events newer than `watermark`.
+   */
+  startLive (backlog: SseEvent[], watermark: string | undefined): void {
+    if (this.released) return
+    this.replaying = false
+    if (backlog.length > 0) {
+      this.backlog = backlog
+      this.backlogIndex = 0
+    }
+    this.watermark = watermark
+    const waiter = this.waiter
+    if (waiter === undefined) return
+    const event = this.take()
+    if (event === undefined) return
+    this.waiter = undefined
+    waiter.resolve({ done: false, value: event })
+  }
+
+  /** Ends the subscription with `err`: the consumer's next (or pending) `next()` rejects. */
+  fail (err: unknown): void {
+    if (this.released) return
+    this.failure = err
+    this.release()
+    const waiter = this.waiter
+    if (waiter === undefined) return
+    this.waiter = undefined
+    this.closed = true
+    waiter.reject(err)
+  }
+
+  /** Ends the subscription quietly; a pending `next()` resolves as done. Idempotent. */
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    this.release()
+    const waiter = this.waiter
+    this.waiter = undefined
+    waiter?.resolve(DONE)
+  }
+
+  private onAbort (): void {
+    this.close()
+  }
+
+  /** The next event to hand out: the backlog first, then the queue without duplicates. */
+  private take (): SseEvent | undefined {
+    const backlog = this.backlog
+    if (backlog !== undefined) {
+      const event = backlog[this.backlogIndex++] as SseEvent
+      if (this.backlogIndex === backlog.length) this.backlog = undefined
+      this.host.totals.delivered++
+      return event
+    }
+    while (this.queue.length > 0) {
+      const event = this.queue.shift() as PreparedEvent
+      this.host.totals.queued--
+      if (this.isDuplicate(event)) continue
+      this.host.totals.delivered++
+      return event
+    }
+    return undefined
+  }
+
+  // Only events queued while a replay was fetched can repeat it; once one newer event has
+  // passed, ids only grow (adapters deliver in id order), so the check switches itself off.
+  private isDuplicate (event: PreparedEvent): boolean {
+    if (this.watermark === undefined) return false
+    if (this.host.compare(event.id as string, this.watermark) <= 0) return true
+    this.watermark = undefined
+    return false
+  }
+
+  /** Leaves fan-out and frees the queue and the abort listener. Idempotent. */
+  private release (): void {
+    if (this.released) return
+    this.released = true
+    this.signal?.removeEventListener('abort', this.onAbort)
+    this.host.totals.queued -= this.queue.length
+    this.queue.clear()
+    this.backlog = undefined
+    this.host.detach(this)
+  }
+}

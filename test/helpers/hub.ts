@@ -1,0 +1,63 @@
+/**
+ * Helpers for hub tests: read a fixed number of events from a subscription, and a logger
+ * that records lines and lets a test wait for one.
+ */
+import type { HubLogger, HubSubscription, SseEvent } from '../../lib/index.js'
+
+/** Reads exactly `count` events; fails if the subscription ends first. */
+export async function take (subscription: HubSubscription, count: number): Promise<SseEvent[]> {
+  const events: SseEvent[] = []
+  while (events.length < count) {
+    const result = await subscription.next()
+    if (result.done === true) throw new Error(`the subscription ended after ${events.length} of ${count} events`)
+    events.push(result.value)
+  }
+  return events
+}
+
+/** The `data` of each event. */
+export function dataOf (events: SseEvent[]): unknown[] {
+  return events.map(event => event.data)
+}
+
+/** One recorded log line. */
+export interface LogLine {
+  level: 'info' | 'warn' | 'error'
+  obj: object
+  msg: string
+}
+
+/** A {@link HubLogger} that records every line and can wait for a matching one. */
+export interface RecordingLogger extends HubLogger {
+  lines: LogLine[]
+  /** Resolves with the first line (already logged or future) whose message includes `text`, after `from` lines. */
+  waitFor (text: string, from?: number): Promise<LogLine>
+}
+
+/** Creates a {@link RecordingLogger}. */
+export function recordingLogger (): RecordingLogger {
+  const lines: LogLine[] = []
+  const waiters: Array<{ text: string, from: number, resolve: (line: LogLine) => void }> = []
+  const record = (level: LogLine['level']) => (obj: object, msg: string): void => {
+    const line = { level, obj, msg }
+    lines.push(line)
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const waiter = waiters[i]!
+      if (lines.length > waiter.from && msg.includes(waiter.text)) {
+        waiters.splice(i, 1)
+        waiter.resolve(line)
+      }
+    }
+  }
+  return {
+    lines,
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    waitFor (text, from = 0) {
+      const found = lines.slice(from).find(line => line.msg.includes(text))
+      if (found !== undefined) return Promise.resolve(found)
+      return new Promise(resolve => waiters.push({ text, from, resolve }))
+    }
+  }
+}
