@@ -3,6 +3,8 @@
  * CR or LF, and quotes doubled. A header row comes from `columns` or the first item's keys.
  */
 import type { Encoder } from './encoder.js'
+import { errors } from './errors.js'
+import { createSerialize } from './serialize.js'
 import { isSseEvent } from './sse-event.js'
 
 // RFC 4180 §2: "Each record is located on a separate line, delimited by a line break (CRLF)".
@@ -12,6 +14,8 @@ const NEEDS_QUOTES = /[",\r\n]/
 const FORMULA_START = /^[=+\-@\t\r]/
 // Excel detects UTF-8 only with a byte order mark; other readers do not need it.
 const BOM = '\uFEFF'
+// Nested values are JSON; its failures become FST_STREAM_UNSERIALIZABLE without V8's message.
+const toJson = createSerialize()
 
 /** Options of {@link createCsvEncoder}. */
 export interface CsvEncoderOptions {
@@ -34,16 +38,18 @@ export function createCsvEncoder (options: CsvEncoderOptions = {}): Encoder {
 /** Formats one CSV field: quoting, quote doubling and the injection guard. */
 export function csvField (value: unknown, csvInjection = true): string {
   let text: string
-  if (value === null || value === undefined) return ''
+  // As inside a JSON object, values with no text form leave their field empty.
+  if (value === null || value === undefined || typeof value === 'symbol' || typeof value === 'function') return ''
   if (typeof value === 'string') {
     text = csvInjection && FORMULA_START.test(value) ? "'" + value : value
   } else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
     // Numbers are never formulas, so a negative number keeps its sign unguarded.
     return String(value)
   } else if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new errors.FST_STREAM_UNSERIALIZABLE('an invalid Date has no text form')
     return value.toISOString()
   } else {
-    text = JSON.stringify(value) ?? ''
+    text = toJson(value)
   }
   return NEEDS_QUOTES.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text
 }
@@ -56,6 +62,7 @@ class CsvEncoder implements Encoder {
   readonly abortOnFault = true
   private columns: readonly string[] | undefined
   private readonly headerInPreamble: boolean
+  private started = false
   private readonly guard: boolean
   private readonly bom: boolean
 
@@ -76,11 +83,14 @@ class CsvEncoder implements Encoder {
   encode (item: unknown): string {
     const value = isSseEvent(item) ? item.data : item
     if (value === undefined) return ''
+    const first = !this.started
+    this.started = true
     if (Array.isArray(value)) return this.row(value)
     if (this.columns === undefined) {
-      // No columns given: the first item decides the header, written just before its row.
+      // No columns given: the first item decides the header, written just before its row. If
+      // positional rows came first, a header now would land mid-file, so only the order is kept.
       this.columns = typeof value === 'object' && value !== null ? Object.keys(value) : ['value']
-      return this.row(this.columns) + this.record(value)
+      if (first) return this.row(this.columns) + this.record(value)
     }
     return this.record(value)
   }

@@ -40,15 +40,15 @@ export function negotiateFormat (
   const ranges = parseAccept(accept)
   let best: StreamFormat | null = null
   let bestScore = 0
-  for (const [mediaType, format] of MEDIA_TYPES) {
-    if (!offered.includes(format)) continue
-    // Exact matches rank by header order; wildcard matches leave ties to the fallback.
-    const score = scoreFor(mediaType, ranges)
-    if (score === 0) continue
-    const ranked = score + (format === preferred ? 1e-7 : 0)
-    if (ranked > bestScore) {
-      best = format
-      bestScore = ranked
+  // The fallback first, then the route's order: on equal scores the earlier format wins.
+  for (const format of [preferred, ...offered]) {
+    for (const [mediaType, candidate] of MEDIA_TYPES) {
+      if (candidate !== format) continue
+      const score = scoreFor(mediaType, ranges)
+      if (score > bestScore) {
+        best = format
+        bestScore = score
+      }
     }
   }
   if (best !== null) return best
@@ -61,7 +61,8 @@ function parseAccept (accept: string): AcceptRange[] {
   for (const entry of accept.split(',')) {
     const [range = '', ...params] = entry.split(';')
     const [type = '', subtype = ''] = range.trim().toLowerCase().split('/')
-    if (type === '' || subtype === '') continue
+    // RFC 9110 §12.5.1: a range is */*, type/* or type/subtype; "*/json" is malformed.
+    if (type === '' || subtype === '' || (type === '*' && subtype !== '*')) continue
     let q = 1
     for (const param of params) {
       const [name, value] = param.split('=')

@@ -107,8 +107,10 @@ function fieldLine (name: string, value: string): string {
   return value === '' ? name + ':\n' : name + ': ' + value + '\n'
 }
 
+// Never called with '' for an event's own field (an empty type is omitted above), so '' here
+// is an end or error event name that clients would dispatch as a plain `message`.
 function checkEventName (name: unknown): string {
-  if (typeof name !== 'string' || name.includes('\n') || name.includes('\r')) {
+  if (typeof name !== 'string' || name === '' || name.includes('\n') || name.includes('\r')) {
     throw new errors.FST_STREAM_INVALID_EVENT()
   }
   return name

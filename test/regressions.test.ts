@@ -1,5 +1,5 @@
-// Regression tests for bugs found while writing the encoder/negotiation tests. Each one fails
-// against the code as it was found; the name says what broke.
+// Regression tests for bugs found while writing the encoder and negotiation tests; each test
+// is named after what broke.
 import Fastify from 'fastify'
 import t from 'tap'
 import { createCsvEncoder } from '../lib/csv-encoder.js'
@@ -67,4 +67,10 @@ t.test('core SSE encoder: an empty endEvent or errorEvent is rejected', async t 
   // error events would look like ordinary data. The plugin's options already refuse ''.
   t.equal(codeOf(() => createSseEncoder({ endEvent: '' }))?.code, 'FST_STREAM_INVALID_EVENT', 'endEvent')
   t.equal(codeOf(() => createSseEncoder({ errorEvent: '' }))?.code, 'FST_STREAM_INVALID_EVENT', 'errorEvent')
+})
+
+t.test('CSV: a header derived after positional rows is not written mid-file', async t => {
+  const encoder = createCsvEncoder()
+  const text = encoder.preamble() + encoder.encode([1, 2]) + encoder.encode({ b: 'x', a: 'y' }) + encoder.encode({ a: 'z', b: 'w' })
+  t.equal(text, '1,2\r\nx,y\r\nw,z\r\n', 'later objects follow the first object\'s key order, with no header row')
 })
