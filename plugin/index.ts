@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { StreamCounters, resolveLastEventId, type StreamPump, type StreamSource } from '../lib/index.js'
+import { decorateHub } from './hub.js'
 import { resolveOptions, type FastifyStreamOptions, type ReplyStreamOptions } from './options.js'
 import { startStream, type StreamRegistry } from './reply-stream.js'
 import type { ReplySourceContext } from './types.js'
@@ -20,6 +21,7 @@ const plugin: FastifyPluginAsync<FastifyStreamOptions> = async function fastifyS
   const registry: StreamRegistry = { options, counters: new StreamCounters(), open: new Set<StreamPump>(), closing: false }
 
   fastify.decorate('streams', { getter: () => registry.counters })
+  decorateHub(fastify, rawOptions.hub, registry.counters)
   fastify.decorateRequest('lastEventId', {
     getter () {
       const query = options.lastEventIdQuery === false ? undefined : (this.query as Record<string, unknown> | undefined)?.[options.lastEventIdQuery]
@@ -50,13 +52,29 @@ export {
   SseEvent,
   StreamCounters,
   csvField,
+  createHub,
+  createRedisAdapter,
+  createMemoryAdapter,
+  isHub,
+  RESET_EVENT,
   type SseFields,
   type StreamFormat,
   type StreamSource,
   type SourceContext,
   type SourceFactory,
   type Serializer,
-  type StreamError
+  type StreamError,
+  type Hub,
+  type HubAdapter,
+  type HubLogger,
+  type HubOptions,
+  type HubStats,
+  type HubSubscription,
+  type OverflowPolicy,
+  type PublishOptions,
+  type RedisAdapterOptions,
+  type ResetData,
+  type SubscribeOptions
 } from '../lib/index.js'
 export type { FastifyStreamOptions, ReplyStreamOptions, StreamDefaults } from './options.js'
 export type { ReplySourceContext } from './types.js'

@@ -3,6 +3,7 @@
  * so a mistake fails loudly with FST_STREAM_INVALID_OPTION instead of misbehaving later.
  */
 import { errors, STREAM_FORMATS, type Serializer, type StreamFormat } from '../lib/index.js'
+import { checkHubOption, type HubOption } from './hub.js'
 
 /** Options shared by the plugin and `reply.stream()`; per-call values win. */
 export interface StreamDefaults {
@@ -42,6 +43,8 @@ export interface FastifyStreamOptions extends StreamDefaults {
   lastEventIdQuery?: string | false
   /** Most streams open at once on this instance (default 10000); more get 503. */
   maxStreams?: number
+  /** The broadcast hub behind `fastify.hub`: hub options (`historySize`, `maxQueue`, `overflow`, `adapter`) or a hub from `createHub()`. Default: in memory. */
+  hub?: HubOption
 }
 
 /** Plugin options after validation, with every default filled in. */
@@ -73,12 +76,13 @@ const CHECKS: Record<string, Check> = {
   defaultFormat: value => isFormat(value) ? undefined : `must be one of ${STREAM_FORMATS.join(', ')}`,
   maxLastEventIdLength: value => isInteger(value, 1, 65536) ? undefined : 'must be an integer from 1 to 65536 (characters)',
   lastEventIdQuery: value => value === false || (typeof value === 'string' && value !== '') ? undefined : 'must be a query parameter name, or false',
-  maxStreams: value => value === Infinity || isInteger(value, 1, Number.MAX_SAFE_INTEGER) ? undefined : 'must be a positive integer, or Infinity'
+  maxStreams: value => value === Infinity || isInteger(value, 1, Number.MAX_SAFE_INTEGER) ? undefined : 'must be a positive integer, or Infinity',
+  hub: checkHubOption
 }
 
 const CALL_KEYS = new Set(['heartbeatMs', 'retryMs', 'serializer', 'endEvent', 'errorEvent', 'columns', 'csvInjection', 'bom', 'format', 'formats'])
 // format and formats describe one route's offer, so they exist per call only.
-const PLUGIN_KEYS = new Set([...CALL_KEYS, 'defaultFormat', 'maxLastEventIdLength', 'lastEventIdQuery', 'maxStreams'])
+const PLUGIN_KEYS = new Set([...CALL_KEYS, 'defaultFormat', 'maxLastEventIdLength', 'lastEventIdQuery', 'maxStreams', 'hub'])
 PLUGIN_KEYS.delete('format')
 PLUGIN_KEYS.delete('formats')
 // Fastify passes its own register options through to the plugin.

@@ -3,7 +3,7 @@
  * `fastify.streams`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { SourceContext, StreamCounters, StreamSource } from '../lib/index.js'
+import type { Hub, SourceContext, StreamCounters, StreamSource } from '../lib/index.js'
 import type { ReplyStreamOptions } from './options.js'
 
 /** What a source factory receives from `reply.stream()`. */
@@ -32,5 +32,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Live counters of this instance's streams. */
     readonly streams: StreamCounters
+    /** The broadcast hub: `publish(topic, data)`, `subscribe(topic, { signal, lastEventId })` (a `reply.stream()` source). */
+    readonly hub: Hub
   }
 }
