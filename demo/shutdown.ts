@@ -32,10 +32,12 @@ export function closeOnSignals (app: FastifyInstance, options: ShutdownOptions =
     if (closing) return exit(130)
     closing = true
     app.log.info({ signal, openStreams: app.streams.open }, 'closing: ending open streams')
+    // Not unref'd: a close stuck on a promise (no handle left) must still end in exit(1),
+    // not in a silent natural exit.
     const deadline = setTimeout(() => {
       app.log.error({ deadlineMs }, 'close() did not finish in time; exiting anyway')
       exit(1)
-    }, deadlineMs).unref()
+    }, deadlineMs)
     app.close().then(() => {
       clearTimeout(deadline)
       exit(0)

@@ -3,6 +3,7 @@
  * stops, the stream is no longer open, and no further tick happens. Plus the rate maths.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { performance } from 'node:perf_hooks'
 import { test } from 'tap'
 import { MetricsSampler, toSample, type MetricsReading } from '../demo/metrics.js'
 import { monitorChannel } from '../demo/routes/monitor.js'

@@ -65,7 +65,7 @@ function showTiles (s) {
   $('tile-open').textContent = formatInteger(s.streams.open)
   $('tile-opened-note').textContent = `${formatInteger(s.streams.opened)} opened · ${formatInteger(s.streams.resumes)} resumed`
   $('tile-events').textContent = `${formatNumber(s.streams.eventsPerSecond)}/s`
-  $('tile-bytes-note').textContent = `${formatBytes(s.streams.bytesPerSecond)}/s · ${formatInteger(s.streams.events)} events`
+  $('tile-bytes-note').textContent = `${formatBytes(s.streams.bytesPerSecond)}/s · ${formatInteger(s.streams.events)} events sent`
   $('tile-uptime').textContent = formatDuration(s.uptimeSeconds)
   $('tile-load-note').textContent = `load ${s.loadAverage.map(formatNumber).join(' · ')}`
 }

@@ -97,6 +97,8 @@ export function openLiveStream ({ url, eventName, onEvent, onStatus }) {
     },
     resume () {
       stop()
+      // A deliberate reconnect (resume, rate change) is not a dropped connection.
+      everOpened = false
       setState('connecting', '')
       connect()
     },

@@ -77,11 +77,11 @@ function createReader (res: IncomingMessage, destroy: () => void): StreamReader 
     res.once('aborted', () => resolve('aborted'))
     res.once('close', () => resolve(res.complete ? 'end' : 'aborted'))
   })
-  void finished.then(() => {
+  finished.then(() => {
     done = true
     for (const waiter of waiters) waiter.fail(new Error(`the stream finished first; received:\n${text.slice(-2000)}`))
     waiters.clear()
-  })
+  }, () => {})
 
   const waitFor = <T>(ready: () => T | undefined): Promise<T> => new Promise((resolve, reject) => {
     const check = (): boolean => {
@@ -110,6 +110,6 @@ function createReader (res: IncomingMessage, destroy: () => void): StreamReader 
 /** A promise with its resolve function exposed (Promise.withResolvers is Node 22+). */
 export function deferred<T = void> (): { promise: Promise<T>, resolve: (value: T) => void } {
   let resolve!: (value: T) => void
-  const promise = new Promise<T>(resolve_ => { resolve = resolve_ })
+  const promise = new Promise<T>(_resolve => { resolve = _resolve })
   return { promise, resolve }
 }
