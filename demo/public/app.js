@@ -47,7 +47,7 @@ const charts = [
   createLiveChart({
     element: $('chart-streams'),
     legend: $('legend-streams'),
-    axes: { y2: value => `${value}/s` },
+    axes: { yCounts: true, y2: value => `${value}/s` },
     series: [
       { label: 'open', color: '#22d3ee', value: s => s.streams.open, format: v => formatInteger(v) },
       { label: 'events/s', color: '#a3e635', scale: 'y2', value: s => s.streams.eventsPerSecond, format: v => formatNumber(v) }
@@ -65,7 +65,7 @@ function showTiles (s) {
   $('tile-open').textContent = formatInteger(s.streams.open)
   $('tile-opened-note').textContent = `${formatInteger(s.streams.opened)} opened · ${formatInteger(s.streams.resumes)} resumed`
   $('tile-events').textContent = `${formatNumber(s.streams.eventsPerSecond)}/s`
-  $('tile-bytes-note').textContent = `${formatBytes(s.streams.bytesPerSecond)}/s · ${formatInteger(s.streams.events)} events sent`
+  $('tile-bytes-note').textContent = `${formatBytes(s.streams.bytesPerSecond)}/s · ${formatInteger(s.streams.events)} ${s.streams.events === 1 ? 'event' : 'events'} sent`
   $('tile-uptime').textContent = formatDuration(s.uptimeSeconds)
   $('tile-load-note').textContent = `load ${s.loadAverage.map(formatNumber).join(' · ')}`
 }

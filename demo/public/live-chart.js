@@ -12,14 +12,16 @@ const AXIS = '#8a93b2'
 const GRID = 'rgba(148, 163, 184, 0.10)'
 // Whole seconds and minutes only: uPlot would otherwise label a young chart in milliseconds.
 const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
-const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+// Counts (streams) step by whole numbers; uPlot would otherwise label 2.5 streams.
+const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000]
 
 /**
  * @param {{
  *   element: HTMLElement, legend: HTMLElement,
  *   series: Array<{ label: string, color: string, value: (sample: any) => number,
  *     format: (value: number) => string, scale?: string, dash?: number[] }>,
- *   axes?: { y?: (value: number) => string, y2?: (value: number) => string },
+ *   axes?: { y?: (value: number) => string, y2?: (value: number) => string, yCounts?: boolean },
  *   range?: { y?: [number, number] }
  * }} options
  */
@@ -31,6 +33,8 @@ export function createLiveChart ({ element, legend, series, axes = {}, range = {
     width: Math.max(element.clientWidth, 200),
     height: HEIGHT,
     legend: { show: false },
+    // Room on the right for the last time label, which uPlot centres on the newest point.
+    padding: [10, 24, 0, 4],
     cursor: { points: { size: 6 } },
     scales: {
       x: { time: true },
@@ -38,8 +42,8 @@ export function createLiveChart ({ element, legend, series, axes = {}, range = {
       y2: { range: (_u, _min, max) => [0, niceMax(max)] }
     },
     axes: [
-      axis({ space: 70, incrs: TIME_STEPS, values: (_u, ticks) => ticks.map(clockTime) }),
-      axis({ scale: 'y', size: 56, values: (_u, ticks) => ticks.map(axes.y ?? String) }),
+      axis({ space: 90, incrs: TIME_STEPS, values: (_u, ticks) => ticks.map(clockTime) }),
+      axis({ scale: 'y', size: 56, ...(axes.yCounts ? { incrs: COUNT_STEPS } : {}), values: (_u, ticks) => ticks.map(axes.y ?? String) }),
       ...(hasSecondAxis ? [axis({ scale: 'y2', side: 1, size: 56, grid: { show: false }, values: (_u, ticks) => ticks.map(axes.y2 ?? String) })] : [])
     ],
     series: [

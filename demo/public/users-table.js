@@ -46,9 +46,9 @@ function row (user) {
   tr.append(
     cell(formatInteger(user.id), 'num mono'),
     personCell(user),
-    cell(user.email, 'muted'),
+    cell(user.email, 'muted email'),
     cell(user.ip, 'mono muted'),
-    cell(user.country),
+    cell(user.country, 'country'),
     cell(formatDate(user.createdAt), 'muted')
   )
   return tr
