@@ -2,10 +2,14 @@
  * Turns whatever `reply.stream()` was given into one iterator, so the pump has a single path
  * for generators, arrays, object-mode Readables, hub subscriptions and factories.
  */
+import type { StreamFormat } from './encoder.js'
 import { errors } from './errors.js'
 
 /** What a source factory receives. */
 export interface SourceContext {
+  /** The negotiated format. The head is written after the factory runs, so headers that
+   * depend on it (a CSV `Content-Disposition`) can still be set from the factory. */
+  format: StreamFormat
   /** Aborts when the client goes away or the server shuts down. Pass it to every await. */
   signal: AbortSignal
   /** The client's resume cursor (`Last-Event-ID`), if it sent one. */

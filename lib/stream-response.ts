@@ -57,7 +57,7 @@ export async function streamResponse (
     heartbeatMs: options.heartbeatMs ?? 15000,
     counters: options.counters ?? new StreamCounters(),
     controller,
-    context: { signal: controller.signal, lastEventId },
+    context: { signal: controller.signal, lastEventId, format },
     writeHead: () => { res.writeHead(200, streamHeaders(encoder, req.httpVersionMajor)) },
     ...(options.onFault === undefined ? {} : { onFault: options.onFault })
   })

@@ -31,11 +31,13 @@ export interface ReplyStreamOptions extends StreamDefaults {
   format?: StreamFormat
   /** The formats this route offers; an `Accept` admitting none of them gets 406. */
   formats?: readonly StreamFormat[]
+  /** This route's format when `Accept` is absent, `*\/*` or names no streaming type. */
+  defaultFormat?: StreamFormat
 }
 
 /** Options of the plugin: `app.register(fastifyStream, options)`. */
 export interface FastifyStreamOptions extends StreamDefaults {
-  /** Format used when `Accept` names no streaming type (default `'ndjson'`). */
+  /** Format used when `Accept` is absent or names no streaming type (default `'ndjson'`). */
   defaultFormat?: StreamFormat
   /** Longest `Last-Event-ID` accepted, in characters (default 256); longer ones are ignored. */
   maxLastEventIdLength?: number
@@ -80,9 +82,9 @@ const CHECKS: Record<string, Check> = {
   hub: checkHubOption
 }
 
-const CALL_KEYS = new Set(['heartbeatMs', 'retryMs', 'serializer', 'endEvent', 'errorEvent', 'columns', 'csvInjection', 'bom', 'format', 'formats'])
+const CALL_KEYS = new Set(['heartbeatMs', 'retryMs', 'serializer', 'endEvent', 'errorEvent', 'columns', 'csvInjection', 'bom', 'format', 'formats', 'defaultFormat'])
 // format and formats describe one route's offer, so they exist per call only.
-const PLUGIN_KEYS = new Set([...CALL_KEYS, 'defaultFormat', 'maxLastEventIdLength', 'lastEventIdQuery', 'maxStreams', 'hub'])
+const PLUGIN_KEYS = new Set([...CALL_KEYS, 'maxLastEventIdLength', 'lastEventIdQuery', 'maxStreams', 'hub'])
 PLUGIN_KEYS.delete('format')
 PLUGIN_KEYS.delete('formats')
 // Fastify passes its own register options through to the plugin.

@@ -83,7 +83,7 @@ function createPump (
 ): StreamPump {
   const request = reply.request
   const controller = new AbortController()
-  const context: ReplySourceContext = { signal: controller.signal, lastEventId: request.lastEventId, request, reply }
+  const context: ReplySourceContext = { signal: controller.signal, lastEventId: request.lastEventId, format: encoder.format, request, reply }
   if (context.lastEventId !== undefined) registry.counters.resumes++
   const pump: StreamPump = new StreamPump(reply.raw, source, {
     encoder,

@@ -135,7 +135,7 @@ t.test('bad per-call options answer 500 with FST_STREAM_INVALID_OPTION', async t
     ['/formats-string', { formats: 'sse' }, 'formats'],
     ['/end-event', { endEvent: 'a\r\nb' }, 'endEvent'],
     ['/serializer', { serializer: 5 }, 'serializer'],
-    ['/plugin-only', { defaultFormat: 'sse' }, 'defaultFormat'],
+    ['/plugin-only', { lastEventIdQuery: 'since' }, 'lastEventIdQuery'],
     ['/plugin-only-max', { maxStreams: 5 }, 'maxStreams'],
     ['/typo', { Format: 'sse' }, 'Format'],
     ['/not-object', 'sse', 'options'],

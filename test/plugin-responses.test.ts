@@ -202,3 +202,18 @@ t.test('calling reply.stream() on a sent reply only logs a warning', async t => 
 t.test('errors are exported with their codes', async t => {
   t.equal(new errors.FST_STREAM_INVALID_SOURCE('x').code, 'FST_STREAM_INVALID_SOURCE')
 })
+
+t.test('a route may set its own defaultFormat, and set headers from the factory by format', async t => {
+  const app = await appWith()
+  app.get('/', (_request, reply) => reply.stream(({ format, reply }) => {
+    if (format === 'csv') reply.header('content-disposition', 'attachment; filename="rows.csv"')
+    return [{ a: 1 }]
+  }, { formats: ['csv', 'ndjson'], defaultFormat: 'csv' }))
+  const csv = await app.inject({ url: '/', headers: { accept: '*/*' } })
+  t.equal(csv.headers['content-type'], 'text/csv; charset=utf-8')
+  t.equal(csv.headers['content-disposition'], 'attachment; filename="rows.csv"')
+  t.equal(csv.body, 'a\r\n1\r\n')
+  const ndjson = await app.inject({ url: '/', headers: { accept: 'application/x-ndjson' } })
+  t.equal(ndjson.headers['content-disposition'], undefined)
+  t.equal(ndjson.body, '{"a":1}\n')
+})

@@ -4,7 +4,7 @@ import t from 'tap'
 import { isThenable, openSource, type AnyIterator, type SourceContext } from '../lib/source.js'
 
 function context (): SourceContext {
-  return { signal: new AbortController().signal, lastEventId: '3' }
+  return { signal: new AbortController().signal, lastEventId: '3', format: 'sse' }
 }
 
 /** Drains an iterator, sync or async, awaiting only what needs it. */

@@ -4,7 +4,7 @@
  * than ten. CSV by default, NDJSON when `Accept` asks for it.
  */
 import type { FastifyPluginAsync } from 'fastify'
-import { negotiateFormat, type StreamFormat } from 'fastify-stream/core'
+import type { StreamFormat } from 'fastify-stream'
 import { USER_COLUMNS, fakeUsers } from '../fake-users.js'
 import { countSchema, seedSchema } from './query-schemas.js'
 
@@ -29,14 +29,12 @@ export const usersExportRoutes: FastifyPluginAsync = async function usersExportR
     }
   }, (request, reply) => {
     const { count, seed } = request.query
-    // The plugin's defaultFormat is app-wide (NDJSON here) and there is no per-route one, so
-    // this route negotiates itself with CSV as its default: a browser's "*/*" gets the file.
-    const format = negotiateFormat(request.headers.accept, FORMATS, 'csv', true) ?? undefined
-    if (format === 'csv') reply.header('content-disposition', 'attachment; filename="users.csv"')
-    // Added to, not replaced: CORS has already put Origin there.
-    const vary = reply.getHeader('vary')
-    reply.header('vary', vary === undefined ? 'Accept' : `${String(vary)}, Accept`)
-    // With no acceptable format, `formats` alone makes the plugin answer 406.
-    return reply.stream(fakeUsers(seed, 1, count), { format, formats: FORMATS, columns: USER_COLUMNS })
+    // CSV unless Accept asks for NDJSON, so a browser's "*/*" download gets the file.
+    return reply.stream(({ format }) => {
+      // The factory runs before the head is written, so a header that depends on the
+      // negotiated format can still be set here.
+      if (format === 'csv') reply.header('content-disposition', 'attachment; filename="users.csv"')
+      return fakeUsers(seed, 1, count)
+    }, { formats: FORMATS, defaultFormat: 'csv', columns: USER_COLUMNS })
   })
 }
