@@ -1,0 +1,85 @@
+/**
+ * Scenario 4's client: holds many SSE subscriptions, timestamps every event on arrival and
+ * reports delivery latency over all clients × events, and how many never came.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { percentileOfSorted } from '../lib/stats.mjs'
+import { preciseNow } from '../servers/publish-series.mjs'
+import { firstChunk, openStream, pool } from './connect.mjs'
+
+const OPEN_CONCURRENCY = 256
+
+let subscribers = []
+let latencies = []
+
+/**
+ * Opens `count` subscriptions and waits until each has its preamble, so none misses the
+ * first event.
+ * @param {{ url: string, count: number }} args
+ * @returns {Promise<{ opened: number, failed: number, firstError?: string }>}
+ */
+export async function openSubscribers ({ url, count }) {
+  subscribers = []
+  latencies = []
+  const results = await pool(count, OPEN_CONCURRENCY, async () => {
+    const res = await openStream(url, { accept: 'text/event-stream' })
+    const subscriber = { res, chunks: [], times: [], seen: new Set(), rest: '' }
+    subscribers.push(subscriber)
+    await firstChunk(res)
+    res.setEncoding('utf8')
+    // Only timestamp and keep the chunk here: parsing on arrival would add this process's
+    // own work to the latency of every subscriber read after it.
+    res.on('data', text => {
+      subscriber.times.push(preciseNow())
+      subscriber.chunks.push(text)
+    })
+  })
+  const failures = results.filter(r => r.status === 'rejected')
+  return { opened: count - failures.length, failed: failures.length, firstError: failures[0]?.reason?.message }
+}
+
+/**
+ * Waits until every subscriber has `events` events or `waitMs` passed, closes them all and
+ * reports latency percentiles (ms) and the number of events lost.
+ * @param {{ events: number, waitMs: number }} args
+ * @returns {Promise<{ p50: number, p99: number, max: number, delivered: number, lost: number }>}
+ */
+export async function collectSubscribers ({ events, waitMs }) {
+  const deadline = Date.now() + waitMs
+  while (Date.now() < deadline && subscribers.some(s => parse(s).seen.size < events)) await sleep(50)
+  let lost = 0
+  for (const subscriber of subscribers) {
+    lost += Math.max(0, events - parse(subscriber).seen.size)
+    subscriber.res.socket?.destroy()
+  }
+  const sorted = Float64Array.from(latencies).sort()
+  subscribers = []
+  latencies = []
+  return { p50: percentileOfSorted(sorted, 50), p99: percentileOfSorted(sorted, 99), max: sorted.at(-1) ?? NaN, delivered: sorted.length, lost }
+}
+
+function parse (subscriber) {
+  for (let i = 0; i < subscriber.chunks.length; i++) receive(subscriber, subscriber.chunks[i], subscriber.times[i])
+  subscriber.chunks = []
+  subscriber.times = []
+  return subscriber
+}
+
+// Frames end with a blank line; a chunk may hold several frames or part of one.
+function receive (subscriber, text, receivedAt) {
+  const frames = (subscriber.rest + text).split('\n\n')
+  subscriber.rest = frames.pop()
+  for (const frame of frames) {
+    const data = frame.split('\n').find(line => line.startsWith('data: '))
+    if (data === undefined) continue
+    let event
+    try {
+      event = JSON.parse(data.slice(6))
+    } catch {
+      continue
+    }
+    if (typeof event?.sentAt !== 'number' || subscriber.seen.has(event.seq)) continue
+    subscriber.seen.add(event.seq)
+    latencies.push(receivedAt - event.sentAt)
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The load-generator process: pinned to its own core, it runs whatever client the
+ * orchestrator asks for, so the server under test never shares a CPU with its load.
+ */
+import { serveCalls } from '../lib/rpc.mjs'
+import { runCannon } from './cannon.mjs'
+import { dropStreams } from './drop.mjs'
+import { collectSubscribers, openSubscribers } from './fanout.mjs'
+import { holdStreams } from './hold.mjs'
+import { closeIdle, openIdle } from './idle.mjs'
+import { readStream } from './read-stream.mjs'
+import { slowClient } from './slow.mjs'
+
+serveCalls({
+  readStream,
+  runCannon,
+  holdStreams,
+  openIdle,
+  closeIdle,
+  slowClient,
+  dropStreams,
+  openSubscribers,
+  collectSubscribers
+})

@@ -1,0 +1,13 @@
+/**
+ * Every scenario, in the issue's order. Each is a module with `number`, `id`, `title` and
+ * `run(ctx)`; a scenario whose subject is missing throws NotAvailable.
+ */
+import autocannon from './autocannon.mjs'
+import cleanup from './cleanup.mjs'
+import exportCsv from './export.mjs'
+import fanout from './fanout.mjs'
+import idle from './idle.mjs'
+import slowClient from './slow-client.mjs'
+import throughput from './throughput.mjs'
+
+export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup]

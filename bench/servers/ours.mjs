@@ -1,0 +1,51 @@
+/**
+ * The plugin under test: Fastify 5 + fastify-stream, imported by package name as a user
+ * would, with one route per scenario. Started by the orchestrator; reports its port over IPC.
+ */
+import Fastify from 'fastify'
+import fastifyStream from 'fastify-stream'
+import { serveCalls } from '../lib/rpc.mjs'
+import { probeHandlers } from './probe.mjs'
+import { publishSeries } from './publish-series.mjs'
+import { bulkyEvents, endlessEvents, idleEvents, pacedEvents, smallEvents } from './sources.mjs'
+
+const HUB_TOPIC = 'bench'
+
+const app = Fastify({ logger: false })
+// The default cap of 10000 would refuse the last streams of the 10k idle scenario.
+await app.register(fastifyStream, { maxStreams: 20000 })
+const hub = await resolveHub()
+
+app.get('/events', (request, reply) => {
+  const { format, n } = request.query
+  return reply.stream(smallEvents(Number(n)), { format })
+})
+app.get('/bare20', (request, reply) => reply.stream(smallEvents(20), { format: 'sse' }))
+app.get('/idle', (request, reply) => reply.stream(context => idleEvents(context, false), { format: 'sse' }))
+app.get('/endless', (request, reply) => reply.stream(endlessEvents, { format: request.query.format ?? 'sse' }))
+app.get('/cleanup/flowing', (request, reply) => reply.stream(pacedEvents, { format: 'sse' }))
+app.get('/cleanup/stalled', (request, reply) => reply.stream(bulkyEvents, { format: 'sse' }))
+app.get('/cleanup/idle', (request, reply) => reply.stream(idleEvents, { format: 'sse' }))
+if (hub !== undefined) {
+  app.get('/hub', (request, reply) => reply.stream(({ signal }) => hub.subscribe(HUB_TOPIC, { signal }), { format: 'sse' }))
+}
+
+await app.listen({ port: 0, host: '127.0.0.1' })
+serveCalls(probeHandlers({
+  publish: options => {
+    if (hub === undefined) throw new Error('no hub in this build')
+    return publishSeries(data => hub.publish(HUB_TOPIC, data), options)
+  },
+  streams: () => ({ ...app.streams })
+}), { port: app.server.address().port, features: { hub: hub !== undefined } })
+
+// The hub is being built (issue 4): use `fastify.hub` if the plugin decorates it, else
+// `createHub()` from the core, else report that there is none instead of failing.
+async function resolveHub () {
+  if (app.hasDecorator('hub') && app.hub != null) return app.hub
+  const core = await import('fastify-stream/core')
+  if (typeof core.createHub !== 'function') return undefined
+  const created = await core.createHub({})
+  app.addHook('onClose', async () => created.close?.())
+  return created
+}
