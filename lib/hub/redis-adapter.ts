@@ -58,7 +58,11 @@ class RedisAdapter implements HubAdapter {
     this.query = this.open('query')
     // The publisher's link decides the state: it is what makes a publish succeed or fail.
     this.publisher.on('ready', () => this.setState('ready'))
-    this.publisher.on('close', () => this.setState('down'))
+    this.publisher.on('close', () => {
+      // A killed server closes without an error; ioredis reports ECONNREFUSED only on retry.
+      if (!this.closed) this.lastError = 'the connection closed'
+      this.setState('down')
+    })
   }
 
   /** Resolves once the publisher is ready; rejects (and closes) after connectTimeoutMs. */
@@ -91,7 +95,6 @@ class RedisAdapter implements HubAdapter {
       const id = await this.publisher.call('XADD', this.key(topic), 'MAXLEN', '~', historySize, '*', ...encodeFields(message))
       return id as string
     } catch (err) {
-      if (this.closed) throw new errors.FST_STREAM_HUB_CLOSED()
       throw new errors.FST_STREAM_HUB_UNAVAILABLE('Redis did not accept the event', { cause: err })
     }
   }
@@ -100,7 +103,7 @@ class RedisAdapter implements HubAdapter {
     const connection = this.open('reader')
     const context = this.context as HubAdapterContext
     const { blockMs, readCount } = this.options
-    this.readers.set(topic, new TopicReader(topic, { key: this.key(topic), connection, query: this.query, context, blockMs, readCount }))
+    this.readers.set(topic, new TopicReader(topic, { key: this.key(topic), connection, publisher: this.publisher, query: this.query, context, blockMs, readCount }))
   }
 
   unfollow (topic: string): void {
@@ -121,13 +124,15 @@ class RedisAdapter implements HubAdapter {
     const found = rangeEntries(await this.query.call('XRANGE', key, cursor, cursor))
     if (found.length === 0) return this.reset(key, 'unknown', cursor)
     const events: PreparedEvent[] = []
-    if (until === undefined || compareStreamIds(cursor, until) >= 0) return { events }
+    // An undefined position (the reader started on an empty stream) means nothing precedes it.
+    const end = until ?? '0-0'
+    if (compareStreamIds(cursor, end) >= 0) return { events }
     const context = this.context as HubAdapterContext
     const pages = Math.ceil((context.historySize + TRIM_SLACK) / REPLAY_PAGE)
     let from = cursor
     for (let page = 0; page < pages; page++) {
       // `(` makes the start exclusive (Redis 6.2+); `until` bounds the range, so it ends.
-      const entries = rangeEntries(await this.query.call('XRANGE', key, '(' + from, until, 'COUNT', REPLAY_PAGE))
+      const entries = rangeEntries(await this.query.call('XRANGE', key, '(' + from, end, 'COUNT', REPLAY_PAGE))
       for (const entry of entries) events.push(context.prepare(decodeEntry(entry)))
       if (entries.length < REPLAY_PAGE) return { events }
       from = (entries[entries.length - 1] as [string, string[]])[0]

@@ -38,7 +38,7 @@ export function encodeFields (message: HubMessage): string[] {
 export function decodeEntry (entry: StreamEntry): HubRecord {
   const [id, fields] = entry
   const record: HubRecord = { id, event: undefined, data: null, text: undefined }
-  for (let i = 0; i + 1 < fields.length; i += 2) {
+  for (let i = 0; i < fields.length; i += 2) {
     const value = fields[i + 1] as string
     const name = fields[i]
     if (name === 's') record.data = value
@@ -53,15 +53,15 @@ export function decodeEntry (entry: StreamEntry): HubRecord {
 
 /** The entries of an XREAD reply for one stream (null when the block timed out). */
 export function readEntries (reply: unknown): StreamEntry[] {
-  if (!Array.isArray(reply) || reply.length === 0) return []
+  if (reply === null) return []
   // RESP2 nests [[key, entries]]; ioredis on RESP3 (its "legacy" map mode) flattens it to [key, entries].
-  const stream: unknown[] = Array.isArray(reply[0]) ? reply[0] : reply
-  return Array.isArray(stream[1]) ? stream[1] as StreamEntry[] : []
+  const streams = reply as unknown[]
+  return (Array.isArray(streams[0]) ? streams[0][1] : streams[1]) as StreamEntry[]
 }
 
-/** The entries of an XRANGE or XREVRANGE reply. */
+/** The entries of an XRANGE or XREVRANGE reply (always an array, empty for a missing key). */
 export function rangeEntries (reply: unknown): StreamEntry[] {
-  return Array.isArray(reply) ? reply as StreamEntry[] : []
+  return reply as StreamEntry[]
 }
 
 function compareDecimal (a: string, b: string): number {

@@ -53,11 +53,13 @@ const KEYS = new Set(['url', 'client', 'keyPrefix', 'blockMs', 'readCount', 'pub
  *   and run once Redis is back, so subscribers stay connected and nothing is skipped.
  */
 export function roleSettings (role: ConnectionRole, options: ResolvedRedisOptions): Record<string, unknown> {
+  // Connect at once even when the client given to duplicate() was lazy: the adapter's state
+  // and the reader's position depend on a live connection.
   if (role === 'publisher') {
-    return { enableOfflineQueue: false, autoResendUnfulfilledCommands: false, commandTimeout: options.publishTimeoutMs, connectionName: 'fastify-stream-publisher' }
+    return { lazyConnect: false, enableOfflineQueue: false, autoResendUnfulfilledCommands: false, commandTimeout: options.publishTimeoutMs, connectionName: 'fastify-stream-publisher' }
   }
   // commandTimeout would cut a blocking XREAD short; the block itself bounds each wait.
-  return { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `fastify-stream-${role}` }
+  return { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `fastify-stream-${role}` }
 }
 
 /**

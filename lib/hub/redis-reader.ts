@@ -23,7 +23,9 @@ export interface ReaderSettings {
   key: string
   /** The reader's own connection (a blocking XREAD occupies it). */
   connection: RedisConnection
-  /** The shared connection for XREVRANGE. */
+  /** The adapter's publishing connection, for the first position query (see begin). */
+  publisher: RedisConnection
+  /** The shared connection for XREVRANGE that waits through outages. */
   query: RedisConnection
   context: HubAdapterContext
   blockMs: number
@@ -79,6 +81,7 @@ export class TopicReader {
       try {
         if (this.begun) await this.readOnce()
         else await this.begin()
+        if (this.failures > 0) this.settings.context.log.info({ topic: this.topic }, 'fastify-stream hub: reading the Redis stream works again')
         this.failures = 0
       } catch (err) {
         if (!this.running) return
@@ -88,10 +91,14 @@ export class TopicReader {
   }
 
   // The starting position is the stream's last entry now: events after it are read live,
-  // and the hub replays anything at or before it from history.
+  // and the hub replays anything at or before it from history. The first try goes out on
+  // the publisher's connection, synchronously within subscribe(): Redis answers one
+  // connection's commands in order, so a publish this process makes after subscribe()
+  // lands after this position and is delivered to that subscriber.
   private async begin (): Promise<void> {
-    const { query, key } = this.settings
-    const last = rangeEntries(await query.call('XREVRANGE', key, '+', '-', 'COUNT', 1))[0]
+    const { publisher, query, key } = this.settings
+    const connection = this.failures === 0 && publisher.status === 'ready' ? publisher : query
+    const last = rangeEntries(await connection.call('XREVRANGE', key, '+', '-', 'COUNT', 1))[0]
     if (!this.running) return
     this.lastId = last?.[0]
     this.begun = true

@@ -1,0 +1,102 @@
+/**
+ * Starts a private redis-server for a test: a free loopback port, no persistence, a temp
+ * dir, stopped in teardown. It can be killed and started again on the same port to test
+ * outages. When redis-server cannot start, it throws (the test fails): the Redis tests never
+ * skip silently.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const BINARY = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
+const READY = 'Ready to accept connections'
+const START_TIMEOUT_MS = 10_000
+const INSTALL_HINT = 'install it with: sudo apt-get update && sudo apt-get install -y redis-server ' +
+  '(npm test runs test/system-deps.mjs, which does this on Debian)'
+
+/** A running (or stopped) private Redis. */
+export interface RedisServer {
+  readonly port: number
+  readonly url: string
+  /** Starts it again on the same port after {@link RedisServer.kill} or {@link RedisServer.stop}. */
+  start (): Promise<void>
+  /** Kills it at once (SIGKILL): connections drop without a goodbye, data is lost. */
+  kill (): Promise<void>
+  /** Stops it (SIGTERM) and removes its directory. */
+  stop (): Promise<void>
+}
+
+/** Starts a private redis-server on a free port. */
+export async function startRedisServer (): Promise<RedisServer> {
+  const port = await freePort()
+  const dir = await mkdtemp(join(tmpdir(), 'fastify-stream-redis-'))
+  let child: ChildProcess | undefined
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start () {
+      child = await launch(port, dir)
+    },
+    async kill () {
+      await terminate(child, 'SIGKILL')
+      child = undefined
+    },
+    async stop () {
+      await terminate(child, 'SIGTERM')
+      child = undefined
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+  await server.start()
+  return server
+}
+
+function launch (port: number, dir: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]
+    const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const fail = (why: string): void => {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+      reject(new Error(`redis-server could not be started (${why}); ${INSTALL_HINT}\n${output.slice(-2000)}`))
+    }
+    const timer = setTimeout(() => fail(`not ready within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS)
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString()
+      if (output.includes(READY)) {
+        clearTimeout(timer)
+        child.stdout?.off('data', onData)
+        // Keep draining its output so a chatty server never blocks on a full pipe.
+        child.stdout?.resume()
+        resolve(child)
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    child.once('error', err => fail(`${BINARY}: ${err.message}`))
+    child.once('exit', code => { if (!output.includes(READY)) fail(`it exited with code ${code}`) })
+  })
+}
+
+async function terminate (child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill(signal)
+  await exited
+}
+
+function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}

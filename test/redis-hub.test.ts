@@ -1,0 +1,275 @@
+// The Redis Streams adapter against a real redis-server: publish/subscribe through the
+// stream, ids, one reader per topic per process, replay with XRANGE and its resets.
+import { Redis } from 'ioredis'
+import t, { type Test } from 'tap'
+import { createHub, createRedisAdapter, errors, type Hub, type PreparedEvent } from '../lib/index.js'
+import { dataOf, recordingLogger, take } from './helpers/hub.js'
+import { startRedisServer, type RedisServer } from './helpers/redis-server.js'
+
+const FAST_RETRY = { retryStrategy: () => 50 }
+
+let server: RedisServer
+t.before(async () => { server = await startRedisServer() })
+t.teardown(() => server.stop())
+
+let hubs = 0
+
+/** A hub on the test server with its own key prefix, closed in teardown. */
+async function redisHub (t: Test, options: Parameters<typeof createHub>[0] = {}): Promise<Hub & { prefix: string }> {
+  const prefix = `test${++hubs}:`
+  const adapter = await createRedisAdapter({ url: server.url, keyPrefix: prefix, redisOptions: FAST_RETRY })
+  const hub = createHub({ ...options, adapter })
+  t.teardown(() => hub.close())
+  return Object.assign(hub, { prefix })
+}
+
+t.test('events published through Redis reach subscribers in order with stream ids', async t => {
+  const hub = await redisHub(t)
+  const subscription = hub.subscribe('chat')
+  const ids = []
+  for (let i = 0; i < 50; i++) ids.push(await hub.publish('chat', { i }, { event: i % 2 === 0 ? 'even' : undefined }))
+  for (const id of ids) t.match(id, /^\d+-\d+$/)
+  const events = await take(subscription, 50) as PreparedEvent[]
+  t.same(events.map(event => event.id), ids)
+  t.same(dataOf(events), Array.from({ length: 50 }, (_, i) => ({ i })))
+  t.equal(events[0]!.event, 'even')
+  t.equal(events[1]!.event, undefined)
+  t.equal(events[0]!.frame('sse')!.toString(), `event: even\nid: ${ids[0]}\ndata: {"i":0}\n\n`)
+  t.equal(events[1]!.frame('ndjson')!.toString(), '{"i":1}\n')
+  t.match(hub.stats().backend, { adapter: 'redis', state: 'ready', topics: 1, outages: 0 })
+})
+
+t.test('string data and custom serializer text survive the trip unchanged', async t => {
+  const hub = await redisHub(t, { serializer: value => `<${JSON.stringify(value)}>` })
+  const subscription = hub.subscribe('t')
+  await hub.publish('t', 'plain "text"')
+  await hub.publish('t', { a: 1 })
+  const [text, object] = await take(subscription, 2) as PreparedEvent[]
+  t.match(text!.frame('sse')!.toString(), /\ndata: plain "text"\n\n$/)
+  t.equal(text!.frame('ndjson')!.toString(), '<"plain \\"text\\"">\n')
+  t.match(object!.frame('sse')!.toString(), /\ndata: <\{"a":1\}>\n\n$/)
+  t.equal(object!.frame('ndjson')!.toString(), '<{"a":1}>\n')
+})
+
+t.test('one reader connection per topic per process, however many subscribers', async t => {
+  const hub = await redisHub(t)
+  const subscriptions = [hub.subscribe('a'), hub.subscribe('a'), hub.subscribe('a'), hub.subscribe('b')]
+  await hub.publish('a', 1)
+  await hub.publish('b', 1)
+  await Promise.all(subscriptions.map(subscription => take(subscription, 1)))
+  const admin = new Redis(server.url)
+  t.teardown(() => admin.disconnect())
+  const clients = String(await admin.call('CLIENT', 'LIST'))
+  t.equal(clients.split('\n').filter(line => line.includes('name=fastify-stream-reader')).length, 2, 'two topics, two readers')
+  await subscriptions[0]!.return()
+  t.equal(hub.stats().backend.topics, 2)
+  await Promise.all(subscriptions.map(subscription => subscription.return()))
+  t.equal(hub.stats().backend.topics, 0, 'readers stop with the last subscriber')
+})
+
+t.test('resume replays from the stream after the cursor, then live, with no gap or duplicate', async t => {
+  const hub = await redisHub(t)
+  const ids = []
+  for (let i = 1; i <= 30; i++) ids.push(await hub.publish('t', i))
+  const subscription = hub.subscribe('t', { lastEventId: ids[9] })
+  const racing = (async () => { for (let i = 31; i <= 60; i++) await hub.publish('t', i) })()
+  const events = await take(subscription, 50)
+  await racing
+  t.same(dataOf(events), Array.from({ length: 50 }, (_, i) => 11 + i))
+  t.match(hub.stats(), { resumes: 1, resets: 0 })
+})
+
+t.test('a replay longer than one XRANGE page is read page by page', async t => {
+  const hub = await redisHub(t, { historySize: 2000 })
+  const first = await hub.publish('t', 0)
+  for (let i = 1; i <= 1200; i++) await hub.publish('t', i)
+  const subscription = hub.subscribe('t', { lastEventId: first })
+  const events = await take(subscription, 1200)
+  t.same(dataOf(events), Array.from({ length: 1200 }, (_, i) => i + 1))
+})
+
+t.test('cursors Redis cannot honour give a reset with the earliest retained id', async t => {
+  const hub = await redisHub(t, { historySize: 10 })
+  const ids = []
+  for (let i = 1; i <= 5; i++) ids.push(await hub.publish('t', i))
+  const [ms, seq] = ids[4]!.split('-')
+  const cases: Array<[string, string]> = [
+    ['garbage', 'invalid'],
+    ['01-1', 'invalid'],
+    ['1-0', 'expired'],
+    [`${ms}-${Number(seq) + 1000}`, 'unknown'],
+    [`${BigInt(ms!) + 10n ** 6n}-0`, 'unknown']
+  ]
+  for (const [cursor, reason] of cases) {
+    const subscription = hub.subscribe('t', { lastEventId: cursor })
+    const [reset] = await take(subscription, 1)
+    t.equal(reset!.event, 'reset', cursor)
+    t.same(reset!.data, { reason, earliest: ids[0] }, cursor)
+    t.equal(reset!.id, ids[4])
+    await subscription.return()
+  }
+  const empty = hub.subscribe('empty', { lastEventId: ids[0] })
+  const [reset] = await take(empty, 1)
+  t.same(reset!.data, { reason: 'unknown', earliest: null })
+  t.equal(reset!.id, '')
+})
+
+t.test('a cursor already at the reader position, or from a stream trimmed by others', async t => {
+  const hub = await redisHub(t, { historySize: 1 })
+  const live = hub.subscribe('t')
+  const ids = []
+  for (let i = 1; i <= 3; i++) ids.push(await hub.publish('t', i))
+  await take(live, 3)
+  // The reader has delivered ids[2]: a client with that cursor needs nothing replayed.
+  const current = hub.subscribe('t', { lastEventId: ids[2] })
+  await hub.publish('t', 4)
+  t.same(dataOf(await take(current, 1)), [4])
+  await Promise.all([live.return(), current.return()])
+})
+
+t.test('a stream holding far more than historySize after the cursor is reported as expired', async t => {
+  const hub = await redisHub(t, { historySize: 1 })
+  const first = await hub.publish('t', 0)
+  // Someone else appends without trimming: more entries than the history may hold.
+  const admin = new Redis(server.url)
+  t.teardown(() => admin.disconnect())
+  const streamKey = hub.prefix + 't'
+  const pipeline = admin.pipeline()
+  for (let i = 0; i < 1600; i++) pipeline.call('XADD', streamKey, '*', 'j', String(i))
+  await pipeline.exec()
+  const subscription = hub.subscribe('t', { lastEventId: first })
+  const [reset] = await take(subscription, 1)
+  t.same(reset!.data, { reason: 'expired', earliest: first })
+})
+
+t.test('entries written by others decode: unknown fields ignored, non-JSON text kept', async t => {
+  const hub = await redisHub(t)
+  const subscription = hub.subscribe('t')
+  const probe = await hub.publish('t', 'probe')
+  const admin = new Redis(server.url)
+  t.teardown(() => admin.disconnect())
+  const streamKey = hub.prefix + 't'
+  t.ok(probe)
+  await admin.call('XADD', streamKey, '*', 'x', 'y')
+  await admin.call('XADD', streamKey, '*', 'j', 'not json')
+  const [, foreign, text] = await take(subscription, 3) as PreparedEvent[]
+  t.equal(foreign!.data, null)
+  t.equal(foreign!.frame('ndjson')!.toString(), 'null\n')
+  t.equal(text!.data, 'not json')
+  t.equal(text!.frame('ndjson')!.toString(), 'not json\n')
+})
+
+t.test('a duplicated ioredis client works too (RESP2 replies), and is left alone', async t => {
+  const client = new Redis(server.url, { protocol: 2, lazyConnect: true })
+  t.teardown(() => client.disconnect())
+  const adapter = await createRedisAdapter({ client, keyPrefix: 'dup:', readCount: 2, blockMs: 100 })
+  const hub = createHub({ adapter })
+  const subscription = hub.subscribe('t')
+  const ids = []
+  for (let i = 0; i < 5; i++) ids.push(await hub.publish('t', i))
+  t.same(dataOf(await take(subscription, 5)), [0, 1, 2, 3, 4])
+  const resumed = hub.subscribe('t', { lastEventId: ids[1] })
+  t.same(dataOf(await take(resumed, 3)), [2, 3, 4])
+  await hub.close()
+  t.equal(client.status, 'wait', 'the original client was never connected or closed by the adapter')
+})
+
+t.test('publish errors from Redis reject with FST_STREAM_HUB_UNAVAILABLE; close lets in-flight ones finish', async t => {
+  const logger = recordingLogger()
+  const adapter = await createRedisAdapter({ url: server.url, keyPrefix: 'err:' })
+  const hub = createHub({ adapter, logger })
+  const admin = new Redis(server.url)
+  t.teardown(() => admin.disconnect())
+  await admin.call('SET', 'err:wrong', 'not a stream')
+  await t.rejects(hub.publish('wrong', 1), { code: 'FST_STREAM_HUB_UNAVAILABLE', message: /Redis did not accept the event/ })
+  // A reader on a key of the wrong type logs once and retries until the key is fixed.
+  const subscription = hub.subscribe('wrong')
+  await logger.waitFor('reading the Redis stream failed')
+  await admin.call('DEL', 'err:wrong')
+  // Publish once the reader has its position again, so the event is live for it.
+  await logger.waitFor('reading the Redis stream works again')
+  await hub.publish('wrong', 'fixed')
+  t.same(dataOf(await take(subscription, 1)), ['fixed'])
+  t.equal(logger.lines.filter(line => line.level === 'error').length, 1, 'logged once per failure streak')
+  // Pausing writes on the server keeps the XADD in flight while the hub closes: closing
+  // ends the connection gracefully, so an accepted publish still gets its answer.
+  await admin.call('CLIENT', 'PAUSE', 10_000, 'WRITE')
+  const inFlight = hub.publish('wrong', 'late')
+  await hub.close()
+  await admin.call('CLIENT', 'UNPAUSE')
+  t.match(await inFlight, /^\d+-\d+$/)
+  await t.rejects(hub.publish('wrong', 1), errors.FST_STREAM_HUB_CLOSED)
+  t.equal(hub.stats().backend.state, 'closed')
+  await adapter.close()
+})
+
+t.test('a reader stopped during its backoff ends at once', async t => {
+  const logger = recordingLogger()
+  const adapter = await createRedisAdapter({ url: server.url, keyPrefix: 'stop:', blockMs: 50 })
+  const hub = createHub({ adapter, logger })
+  t.teardown(() => hub.close())
+  const admin = new Redis(server.url)
+  t.teardown(() => admin.disconnect())
+  await admin.call('SET', 'stop:t', 'x')
+  // The XREAD (not the first XREVRANGE) fails: the key turns into a string after the reader started.
+  await admin.call('DEL', 'stop:t')
+  const subscription = hub.subscribe('t')
+  await hub.publish('t', 1)
+  await take(subscription, 1)
+  await admin.call('DEL', 'stop:t')
+  await admin.call('SET', 'stop:t', 'x')
+  await logger.waitFor('reading the Redis stream failed')
+  await subscription.return()
+  t.equal(hub.stats().backend.topics, 0)
+})
+
+t.test('createRedisAdapter validates its options', async t => {
+  const bad: Array<[unknown, RegExp]> = [
+    [null, /"options" must be an object/],
+    [{}, /"url" or "client" is required/],
+    [{ url: server.url, client: {} }, /"url" or "client"/],
+    [{ url: 'http://x' }, /redis:\/\/ or rediss:\/\//],
+    [{ url: 5 }, /"url"/],
+    [{ client: {} }, /"client" must be an ioredis client/],
+    [{ client: null }, /"client"/],
+    [{ url: server.url, keyPrefix: 'x'.repeat(65) }, /"keyPrefix"/],
+    [{ url: server.url, keyPrefix: 1 }, /"keyPrefix"/],
+    [{ url: server.url, blockMs: 0 }, /"blockMs" must be an integer from 1/],
+    [{ url: server.url, readCount: 1.5 }, /"readCount"/],
+    [{ url: server.url, publishTimeoutMs: -1 }, /"publishTimeoutMs"/],
+    [{ url: server.url, connectTimeoutMs: 'soon' }, /"connectTimeoutMs"/],
+    [{ url: server.url, redisOptions: null }, /"redisOptions"/],
+    [{ url: server.url, host: 'x' }, /"host" is not a Redis adapter option/]
+  ]
+  for (const [options, message] of bad) {
+    await t.rejects(createRedisAdapter(options as never), { code: 'FST_STREAM_INVALID_OPTION', message }, JSON.stringify(options))
+  }
+  const adapter = await createRedisAdapter({ url: server.url })
+  const hub = createHub({ adapter })
+  t.throws(() => createHub({ adapter }), { code: 'FST_STREAM_INVALID_OPTION', message: /already belongs to a hub/ })
+  // Asked directly: a retained cursor with no position yet (empty stream then) replays nothing.
+  const id = await hub.publish('direct', 1)
+  t.same(await adapter.replay('direct', id, undefined), { events: [] })
+  // Closing the adapter under a hub stops its readers and refuses publishes.
+  const subscription = hub.subscribe('t')
+  await adapter.close()
+  await adapter.close()
+  t.equal(adapter.status().topics, 0)
+  await t.rejects(hub.publish('t', 1), errors.FST_STREAM_HUB_CLOSED)
+  await subscription.return()
+  await hub.close()
+})
+
+t.test('createRedisAdapter fails with FST_STREAM_HUB_UNAVAILABLE when Redis does not answer', async t => {
+  const dead = await startRedisServer()
+  await dead.stop()
+  await t.rejects(
+    createRedisAdapter({ url: dead.url, connectTimeoutMs: 300, redisOptions: FAST_RETRY }),
+    { code: 'FST_STREAM_HUB_UNAVAILABLE', message: /did not answer within 300 ms/ })
+})
+
+t.test('without ioredis installed, a url fails with a clear message', async t => {
+  const { createRedisAdapter: withoutIoredis } = await t.mockImport<typeof import('../lib/hub/redis-adapter.js')>(
+    '../lib/hub/redis-adapter.js', { ioredis: {} })
+  await t.rejects(withoutIoredis({ url: server.url }), { code: 'FST_STREAM_INVALID_OPTION', message: /npm install ioredis/ })
+})
