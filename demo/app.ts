@@ -7,6 +7,8 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fastifyStream from 'fastify-stream'
 import { DEFAULT_CONFIG, type DemoConfig } from './config.js'
 import { corsOptions } from './cors.js'
+import { hubOptions } from './hub.js'
+import { chatRoutes } from './routes/chat.js'
 import { healthRoutes } from './routes/health.js'
 import { monitorRoutes } from './routes/monitor.js'
 import { usersExportRoutes } from './routes/users-export.js'
@@ -27,6 +29,7 @@ const FEATURES: Array<FastifyPluginAsync<DemoPluginOptions>> = [
   monitorRoutes,
   usersFeedRoutes,
   usersExportRoutes,
+  chatRoutes,
   staticAssets
 ]
 
@@ -42,7 +45,8 @@ export async function buildApp (overrides: Partial<DemoConfig> = {}): Promise<Fa
   await app.register(fastifyStream, {
     heartbeatMs: config.heartbeatMs,
     retryMs: config.retryMs,
-    maxStreams: config.maxStreams
+    maxStreams: config.maxStreams,
+    hub: await hubOptions(config)
   })
   await app.register(fastifyCors, corsOptions(config.corsOrigins))
   for (const feature of FEATURES) await app.register(feature, { config })

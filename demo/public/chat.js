@@ -1,2 +1,223 @@
-// The chat panel (#chat-panel) is added by the broadcast hub work (issue 4), which replaces
-// this file.
+// The chat panel: messages arrive live over EventSource from GET /api/chat/stream, and a
+// small form posts to POST /api/chat. Every reconnect resumes after the last id seen
+// (Last-Event-ID, or ?lastEventId= for a fresh EventSource), so a server restart with Redis,
+// or a switch to another instance, shows every message without a gap. When the history
+// cannot reach back (an in-memory hub restarted), the server sends a `reset` event and the
+// panel says so. Everything the server or a person sends goes in with textContent.
+
+/* global EventSource, fetch, localStorage, location */
+
+import { connectionBadge } from './connection-badge.js'
+
+const STREAM_URL = '/api/chat/stream'
+const POST_URL = '/api/chat'
+const MAX_SHOWN = 200
+const RATE_WINDOW_MS = 5000
+const FIRST_RETRY_MS = 1000
+const MAX_RETRY_MS = 15000
+const NAME_KEY = 'fastify-stream-demo.chat-name'
+const LIMITS = { name: 32, text: 500 }
+
+const RESET_TEXT = {
+  stale: 'The server restarted and its in-memory history is gone; new messages continue below.',
+  expired: 'Some messages are older than the history the server keeps; new messages continue below.',
+  unknown: 'The server does not know the last message this page saw; new messages continue below.',
+  invalid: 'The resume position was not valid; new messages continue below.'
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+
+/** Creates an element with properties and children (strings become text nodes). */
+function el (tag, props = {}, ...children) {
+  const node = document.createElement(tag)
+  for (const [key, value] of Object.entries(props)) {
+    if (key === 'dataset') Object.assign(node.dataset, value)
+    else node[key] = value
+  }
+  node.append(...children)
+  return node
+}
+
+function badge () {
+  return el('div', { className: 'conn', id: 'conn-chat', dataset: { state: 'connecting' } },
+    el('span', { className: 'conn-dot', ariaHidden: 'true' }),
+    el('span', { className: 'conn-body' },
+      el('span', { className: 'conn-top' }, el('span', { className: 'conn-name', textContent: 'chat' }), el('span', { className: 'conn-state', textContent: 'connecting' })),
+      el('span', { className: 'conn-meta' }, el('span', { className: 'conn-id', textContent: 'id –' }), el('span', { className: 'conn-reconnects', hidden: true }), el('span', { className: 'conn-rate', textContent: '0.0/s' }))))
+}
+
+function buildPanel (panel) {
+  const link = el('link', { rel: 'stylesheet', href: '/chat.css' })
+  document.head.append(link)
+  const parts = {
+    badge: badge(),
+    count: el('span', { id: 'chat-count', textContent: '0 messages' }),
+    log: el('ol', { className: 'chat-log', id: 'chat-log', ariaLive: 'polite', dataset: { messages: '0' } }),
+    empty: el('p', { className: 'empty', id: 'chat-empty', textContent: 'No messages yet. Say hello!' }),
+    name: el('input', { name: 'name', id: 'chat-name', placeholder: 'Your name', maxLength: LIMITS.name, required: true, autocomplete: 'nickname' }),
+    text: el('input', { name: 'text', id: 'chat-text', placeholder: 'Message', maxLength: LIMITS.text, required: true, autocomplete: 'off' }),
+    send: el('button', { className: 'button primary', type: 'submit', textContent: 'Send' }),
+    status: el('p', { className: 'chat-status', id: 'chat-status', role: 'status' })
+  }
+  parts.form = el('form', { className: 'chat-form', id: 'chat-form' }, parts.name, parts.text, parts.send)
+  panel.append(el('article', { className: 'card chat-card' },
+    el('header', { className: 'card-head' },
+      el('div', {},
+        el('h2', { textContent: 'Chat' }),
+        el('p', { className: 'card-sub' }, 'Published once through fastify.hub, framed once, sent to every open page · ', parts.count)),
+      parts.badge),
+    parts.log, parts.empty, parts.form, parts.status))
+  return parts
+}
+
+// A stable hue per name, so a person keeps their colour across messages and reloads.
+function hueOf (name) {
+  let hash = 0
+  for (const char of name) hash = (hash * 31 + char.codePointAt(0)) >>> 0
+  return hash % 360
+}
+
+function createChatLog (parts) {
+  let shown = 0
+  const append = item => {
+    const log = parts.log
+    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40
+    log.append(item)
+    while (log.children.length > MAX_SHOWN) log.firstElementChild.remove()
+    if (nearBottom) log.scrollTop = log.scrollHeight
+    parts.empty.hidden = true
+  }
+  return {
+    message (message, id) {
+      const item = el('li', { className: 'chat-item fresh', dataset: { id } },
+        el('span', { className: 'chat-avatar', ariaHidden: 'true', textContent: [...message.name][0]?.toUpperCase() ?? '?' }),
+        el('span', { className: 'chat-name', textContent: message.name }),
+        el('time', { className: 'chat-time', dateTime: message.at, textContent: timeFormat.format(new Date(message.at)) }),
+        el('span', { className: 'chat-text', textContent: message.text }))
+      // CSSOM, not a style attribute: the page's CSP allows the former only.
+      item.style.setProperty('--hue', String(hueOf(message.name)))
+      append(item)
+      shown++
+      parts.log.dataset.messages = String(shown)
+      parts.count.textContent = `${shown} message${shown === 1 ? '' : 's'}`
+    },
+    notice (text, kind) {
+      append(el('li', { className: 'chat-notice', dataset: { kind }, textContent: text }))
+    }
+  }
+}
+
+/** Follows the chat stream; reconnects forever, always after the last id seen. */
+function followChat (log, onStatus) {
+  let cursor = ''
+  let retryMs = FIRST_RETRY_MS
+  let everOpened = false
+  const arrivals = []
+  const status = { state: 'connecting', lastEventId: '', rate: 0, reconnects: 0, notice: '' }
+  const report = () => {
+    const now = performance.now()
+    while (arrivals.length > 0 && now - arrivals[0] > RATE_WINDOW_MS) arrivals.shift()
+    status.rate = arrivals.length / (RATE_WINDOW_MS / 1000)
+    status.lastEventId = cursor
+    onStatus({ ...status })
+  }
+  const setState = (state, notice = status.notice) => {
+    status.state = state
+    status.notice = notice
+    report()
+  }
+  const connect = () => {
+    const url = new URL(STREAM_URL, location.href)
+    if (cursor !== '') url.searchParams.set('lastEventId', cursor)
+    const source = new EventSource(url)
+    source.addEventListener('open', () => {
+      if (everOpened) status.reconnects++
+      everOpened = true
+      retryMs = FIRST_RETRY_MS
+      setState('open', '')
+    })
+    source.addEventListener('error', () => {
+      if (source.readyState === EventSource.CONNECTING) return setState('reconnecting')
+      // CLOSED after an HTTP error (e.g. 503 while the server restarts): the browser gives up,
+      // so open a new EventSource that carries the cursor in the query.
+      source.close()
+      setState('reconnecting', status.notice || 'server unavailable')
+      setTimeout(connect, retryMs)
+      retryMs = Math.min(retryMs * 2, MAX_RETRY_MS)
+    })
+    source.addEventListener('chat', event => {
+      cursor = event.lastEventId
+      arrivals.push(performance.now())
+      log.message(JSON.parse(event.data), event.lastEventId)
+      report()
+    })
+    // The resume could not be honoured: say so, then continue from the position it gives.
+    source.addEventListener('reset', event => {
+      cursor = event.lastEventId
+      const { reason } = JSON.parse(event.data)
+      log.notice(RESET_TEXT[reason] ?? RESET_TEXT.unknown, reason)
+      report()
+      // An empty position clears the browser's Last-Event-ID, and the browser would then fall
+      // back to the stale ?lastEventId= in this source's URL on its next reconnect: reopen
+      // without it.
+      if (cursor === '' && url.searchParams.has('lastEventId')) {
+        source.close()
+        connect()
+      }
+    })
+    // The server's in-band error (shutdown, or this page fell behind); the browser reconnects.
+    source.addEventListener('stream-error', event => {
+      const { code } = JSON.parse(event.data)
+      status.notice = code === 'FST_STREAM_SHUTDOWN' ? 'server restarting' : code === 'FST_STREAM_SLOW_CONSUMER' ? 'catching up' : code
+    })
+  }
+  connect()
+  setInterval(report, 1000)
+  report()
+}
+
+function setupForm (parts) {
+  const say = (text, kind = 'info') => {
+    parts.status.textContent = text
+    parts.status.dataset.kind = kind
+  }
+  try {
+    parts.name.value = localStorage.getItem(NAME_KEY) ?? ''
+  } catch {
+    // Storage can be disabled; the name is then asked for on each visit.
+  }
+  parts.form.addEventListener('submit', async event => {
+    event.preventDefault()
+    const name = parts.name.value.trim()
+    const text = parts.text.value.trim()
+    if (name === '' || text === '') return say('Enter a name and a message.', 'error')
+    try {
+      localStorage.setItem(NAME_KEY, name)
+    } catch {}
+    parts.send.disabled = true
+    try {
+      const response = await fetch(POST_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, text }) })
+      if (response.status === 201) {
+        parts.text.value = ''
+        say('')
+      } else if (response.status === 429) {
+        say('Slow down: too many messages from your address. Try again in a few seconds.', 'error')
+      } else {
+        const body = await response.json().catch(() => ({}))
+        say(body.message ?? `The server answered ${response.status}.`, 'error')
+      }
+    } catch {
+      say('The server is unreachable; try again in a moment.', 'error')
+    } finally {
+      parts.send.disabled = false
+      parts.text.focus()
+    }
+  })
+}
+
+const panel = document.getElementById('chat-panel')
+if (panel !== null) {
+  const parts = buildPanel(panel)
+  followChat(createChatLog(parts), connectionBadge(parts.badge))
+  setupForm(parts)
+}
