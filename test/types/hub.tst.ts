@@ -1,0 +1,43 @@
+// Type tests (tstyche 5): the hub as the plugin exposes it.
+import Fastify from 'fastify'
+import { expect, test } from 'tstyche'
+import fastifyStream, {
+  createHub,
+  createRedisAdapter,
+  type Hub,
+  type HubAdapter,
+  type HubStats,
+  type HubSubscription,
+  type SseEvent
+} from '../../plugin/index.js'
+
+const app = Fastify()
+
+test('fastify.hub is a Hub', () => {
+  expect(app.hub).type.toBe<Hub>()
+  expect(app.hub.publish('chat', { text: 'hi' })).type.toBe<Promise<string>>()
+  expect(app.hub.subscribe('chat')).type.toBe<HubSubscription>()
+  expect(app.hub.stats()).type.toBe<HubStats>()
+})
+
+test('a subscription is a reply.stream() source of sse() events', () => {
+  app.get('/chat', (_request, reply) =>
+    reply.stream(({ signal, lastEventId }) => app.hub.subscribe('chat', { signal, lastEventId })))
+  expect<HubSubscription>().type.toBeAssignableTo<AsyncIterable<SseEvent>>()
+})
+
+test('the hub option takes hub options or a hub', async () => {
+  expect(app.register).type.toBeCallableWith(fastifyStream, { hub: { historySize: 10, maxQueue: 5, overflow: 'drop-oldest' } })
+  expect(app.register).type.toBeCallableWith(fastifyStream, { hub: createHub() })
+  expect(app.register).type.toBeCallableWith(fastifyStream, { hub: { adapter: await createRedisAdapter({ url: 'redis://127.0.0.1:6379' }) } })
+  expect(app.register).type.not.toBeCallableWith(fastifyStream, { hub: { overflow: 'block' } })
+  expect(app.register).type.not.toBeCallableWith(fastifyStream, { hub: { historySize: '10' } })
+  expect(createRedisAdapter({ url: 'redis://x' })).type.toBe<Promise<HubAdapter>>()
+})
+
+test('publish options and subscribe options are checked', () => {
+  expect(app.hub.publish).type.toBeCallableWith('t', 1, { event: 'tick' })
+  expect(app.hub.publish).type.not.toBeCallableWith('t', 1, { event: 1 })
+  expect(app.hub.subscribe).type.not.toBeCallableWith('t', { overflow: 'never' })
+  expect(app.hub.subscribe).type.not.toBeCallableWith('t', { signal: 'abort' })
+})
