@@ -68,11 +68,13 @@ class RedisAdapter implements HubAdapter {
   /** Resolves once the publisher is ready; rejects (and closes) after connectTimeoutMs. */
   connected (): Promise<void> {
     return new Promise((resolve, reject) => {
+      // Not unref'd: someone awaits this, and if ioredis stopped retrying, an unref'd timer
+      // would let the process exit with that await never settled.
       const timer = setTimeout(() => {
         this.publisher.removeListener('ready', onReady)
         this.close()
         reject(new errors.FST_STREAM_HUB_UNAVAILABLE(`Redis did not answer within ${this.options.connectTimeoutMs} ms`))
-      }, this.options.connectTimeoutMs).unref()
+      }, this.options.connectTimeoutMs)
       const onReady = (): void => {
         clearTimeout(timer)
         resolve()
