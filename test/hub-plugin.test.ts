@@ -1,9 +1,12 @@
 // fastify.hub over real sockets: a route that streams a subscription delivers published
 // events as SSE and NDJSON, resumes from Last-Event-ID, and ends a slow consumer in-band.
+import type { Socket } from 'node:net'
+import { EventSource } from 'eventsource'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import fastifyStream, { createHub, errors, type FastifyStreamOptions } from '../plugin/index.js'
 import { listenApp } from './helpers/app.js'
+import { deferred } from './helpers/deferred.js'
 import { messagesOf, parseSse } from './helpers/sse-parse.js'
 import { openStream } from './helpers/stream-client.js'
 
@@ -63,6 +66,47 @@ t.test('Last-Event-ID resumes with what was missed, then live, without duplicate
   t.equal(app.streams.resumes, 1)
   t.equal(app.hub.stats().resumes, 1)
   client.close()
+})
+
+t.test('eventsource@4 reconnects after a dropped connection and resumes from the hub without a gap', async t => {
+  const cursors: Array<string | undefined> = []
+  const sockets: Socket[] = []
+  const { app, url } = await listenApp(app => {
+    app.get('/chat', (request, reply) => {
+      cursors.push(request.lastEventId)
+      sockets.push(request.raw.socket)
+      return reply.stream(({ signal, lastEventId }) => app.hub.subscribe('chat', { signal, lastEventId }), { retryMs: 10 })
+    })
+  }, { heartbeatMs: 0 })
+  t.teardown(() => app.close())
+  const source = new EventSource(url + '/chat')
+  t.teardown(() => source.close())
+  const received: number[] = []
+  let waiting = { count: 0, done: deferred() }
+  source.onmessage = event => {
+    received.push(Number(event.data))
+    if (received.length === waiting.count) waiting.done.resolve()
+  }
+  const opened = deferred()
+  source.onopen = () => opened.resolve()
+  await opened.promise
+  waiting = { count: 2, done: deferred() }
+  for (let i = 1; i <= 2; i++) await app.hub.publish('chat', i)
+  await waiting.done.promise
+  // The connection drops; what is published meanwhile comes back through the resume.
+  const reconnected = deferred()
+  source.onopen = () => reconnected.resolve()
+  waiting = { count: 5, done: deferred() }
+  sockets[0]!.destroy()
+  for (let i = 3; i <= 4; i++) await app.hub.publish('chat', i)
+  await reconnected.promise
+  await app.hub.publish('chat', 5)
+  await waiting.done.promise
+  source.close()
+  t.same(received, [1, 2, 3, 4, 5])
+  t.equal(cursors.length, 2)
+  t.equal(cursors[0], undefined)
+  t.match(cursors[1], /-2$/, 'the browser-style client sent the id of the last event it saw')
 })
 
 t.test('a stale Last-Event-ID gets a reset event, then live events', async t => {
