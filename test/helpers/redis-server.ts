@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { access, constants, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +14,10 @@ import { join } from 'node:path'
 const BINARY = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
 const READY = 'Ready to accept connections'
 const START_TIMEOUT_MS = 10_000
+// redis-server runs under a small shell that holds the test process's pipe: a line on it
+// says how to stop (kill: SIGKILL, else SIGTERM), and if the test process dies without
+// teardown (a tap timeout), the pipe closes and the server is stopped anyway, never orphaned.
+const GUARD = '"$@" & pid=$!; read how; if [ "$how" = kill ]; then kill -KILL $pid; else kill -TERM $pid; fi; wait $pid'
 const INSTALL_HINT = 'install it with: sudo apt-get update && sudo apt-get install -y redis-server ' +
   '(npm test runs test/system-deps.mjs, which does this on Debian)'
 
@@ -41,11 +45,11 @@ export async function startRedisServer (): Promise<RedisServer> {
       child = await launch(port, dir)
     },
     async kill () {
-      await terminate(child, 'SIGKILL')
+      await terminate(child, 'kill')
       child = undefined
     },
     async stop () {
-      await terminate(child, 'SIGTERM')
+      await terminate(child, 'term')
       child = undefined
       await rm(dir, { recursive: true, force: true })
     }
@@ -54,14 +58,19 @@ export async function startRedisServer (): Promise<RedisServer> {
   return server
 }
 
-function launch (port: number, dir: string): Promise<ChildProcess> {
+async function launch (port: number, dir: string): Promise<ChildProcess> {
+  try {
+    await access(BINARY, constants.X_OK)
+  } catch {
+    throw new Error(`redis-server could not be started (${BINARY} is missing); ${INSTALL_HINT}`)
+  }
   return new Promise((resolve, reject) => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]
-    const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('/bin/sh', ['-c', GUARD, 'redis-guard', BINARY, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
     let output = ''
     const fail = (why: string): void => {
       clearTimeout(timer)
-      child.kill('SIGKILL')
+      child.stdin?.end('kill\n')
       reject(new Error(`redis-server could not be started (${why}); ${INSTALL_HINT}\n${output.slice(-2000)}`))
     }
     const timer = setTimeout(() => fail(`not ready within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS)
@@ -77,15 +86,15 @@ function launch (port: number, dir: string): Promise<ChildProcess> {
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    child.once('error', err => fail(`${BINARY}: ${err.message}`))
+    child.once('error', err => fail(err.message))
     child.once('exit', code => { if (!output.includes(READY)) fail(`it exited with code ${code}`) })
   })
 }
 
-async function terminate (child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+async function terminate (child: ChildProcess | undefined, how: 'kill' | 'term'): Promise<void> {
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
   const exited = once(child, 'exit')
-  child.kill(signal)
+  child.stdin?.end(how + '\n')
   await exited
 }
 
