@@ -66,6 +66,8 @@ export class StreamPump {
   private idleFlush: NodeJS.Immediate | undefined
   private returned: Promise<undefined> | undefined
   private released = false
+  // Why the stream ended before its head was written, when the caller must still answer.
+  private interruption: unknown
 
   /**
    * @param res the response (node:http `ServerResponse` or `Http2ServerResponse`).
@@ -102,7 +104,7 @@ export class StreamPump {
     try {
       const opened = openSource(this.source, this.options.context)
       this.iterator = isThenable(opened) ? await opened : opened
-      if (this.state !== STARTING) return this.returnIterator()
+      if (this.state !== STARTING) return await this.interrupted()
       first = this.iterator.next()
       settled = isThenable(first) ? await settledWithinTurn(first) : first
       // Frame the first item now, so an invalid one is still answered with a normal error.
@@ -110,13 +112,13 @@ export class StreamPump {
         firstFrame = this.encoder.encode((settled as IteratorResult<unknown>).value)
       }
     } catch (err) {
-      if (this.state === ENDED) return undefined
+      if (this.state === ENDED) return this.interruption
       this.state = ENDED
       this.release()
       this.returnIterator()
       return err
     }
-    if (this.state !== STARTING) return this.returnIterator()
+    if (this.state !== STARTING) return await this.interrupted()
     this.openHead(settled, first, firstFrame)
     return undefined
   }
@@ -128,8 +130,14 @@ export class StreamPump {
    */
   async shutdown (): Promise<void> {
     const reason = new errors.FST_STREAM_SHUTDOWN()
-    if (this.state === OPEN) this.endWithFault(reason)
-    else if (this.state === STARTING) this.state = ENDED
+    if (this.state === OPEN) {
+      this.endWithFault(reason)
+    } else if (this.state === STARTING) {
+      // No head yet: start() hands the reason back, so the request still gets its 503.
+      this.state = ENDED
+      this.interruption = reason
+      this.release()
+    }
     await this.returnIterator(reason)
   }
 
@@ -149,6 +157,11 @@ export class StreamPump {
     // soon as the source waits (or fills a chunk), so it shares the write with what follows.
     this.armHeartbeat()
     this.loop(settled === PENDING ? first : undefined)
+  }
+
+  private async interrupted (): Promise<unknown> {
+    await this.returnIterator(this.interruption)
+    return this.interruption
   }
 
   private async loop (next: unknown): Promise<void> {
@@ -235,7 +248,7 @@ export class StreamPump {
   }
 
   private onClose (): void {
-    if (this.state === ENDED) return this.release()
+    // release() removes this listener, so the state here is STARTING or OPEN.
     const interrupted = this.state === OPEN
     this.state = ENDED
     if (interrupted) this.options.counters.aborted++
@@ -255,15 +268,15 @@ export class StreamPump {
 
   private armHeartbeat (): void {
     const ms = this.options.heartbeatMs
-    if (ms > 0 && this.encoder.heartbeatFrame !== '' && this.state === OPEN) {
+    if (ms > 0 && this.encoder.heartbeatFrame !== '') {
       this.heartbeat = setTimeout(this.onHeartbeat, ms).unref()
     }
   }
 
   // Only when nothing was written for a whole interval (DESIGN.md §6): a busy stream needs no
   // keep-alive, and a heartbeat between two events would only cost bytes.
+  // release() clears the timer, so this only runs while the stream is open.
   private onHeartbeat (): void {
-    if (this.state !== OPEN) return
     const idleFor = Date.now() - this.lastWriteAt
     const ms = this.options.heartbeatMs
     if (idleFor >= ms) {
@@ -309,6 +322,8 @@ export class StreamPump {
 
   /** Removes every listener and timer this pump added. Safe to call twice. */
   private release (): void {
+    // Several end paths lead here (end, fault, close, shutdown); only the first one counts.
+    /* c8 ignore next */
     if (this.released) return
     this.released = true
     this.res.off('close', this.onClose)

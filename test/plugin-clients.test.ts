@@ -155,7 +155,9 @@ t.test('fastify-stream/core streams on plain node:http', async t => {
         ? async function * () { throw Object.assign(new Error('teapot'), { statusCode: 418 }) }
         : req.url === '/invalid'
           ? 42
-          : [coreSse({ id: '1', data: 'a' })]
+          : req.url === '/plain-error'
+            ? () => { throw new Error('secret detail') }
+            : [coreSse({ id: '1', data: 'a' })]
     streamResponse(req, res, source as never, {
       counters,
       formats: req.url === '/sse-only' ? ['sse'] : undefined,
@@ -186,11 +188,15 @@ t.test('fastify-stream/core streams on plain node:http', async t => {
   await invalid.ended
   t.equal(invalid.status, 500)
   t.equal(JSON.parse(invalid.text).code, 'FST_STREAM_INVALID_SOURCE')
+  const plain = await openStream(base + '/plain-error')
+  await plain.ended
+  t.equal(plain.status, 500)
+  t.same(JSON.parse(plain.text), { statusCode: 500, message: 'Internal Server Error' })
   const fails = await openStream(base + '/fails', { accept: 'text/event-stream' })
   await fails.ended
   t.match(fails.text, /event: stream-error/)
   t.equal(faults.length, 1)
-  t.equal(counters.opened, 5)
+  t.equal(counters.opened, 6)
 })
 
 t.test('the core works with default options too', async t => {

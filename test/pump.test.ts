@@ -1,0 +1,132 @@
+// The pump on its own, on a real node:http server: the edges that the plugin's happy paths
+// do not reach (shutdown before the head, iterators that misbehave on return()).
+import http, { type ServerResponse } from 'node:http'
+import { once } from 'node:events'
+import t, { type Test } from 'tap'
+import { StreamCounters, StreamPump, createEncoder, streamHeaders } from '../lib/index.js'
+import { deferred } from './helpers/deferred.js'
+import { openStream } from './helpers/stream-client.js'
+
+/** A server whose single route hands the response to `handle`; returns its URL. */
+async function serve (t: Test, handle: (res: ServerResponse) => void): Promise<string> {
+  const server = http.createServer((_req, res) => handle(res))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`
+}
+
+function pumpFor (res: ServerResponse, source: unknown, counters = new StreamCounters()): StreamPump {
+  const encoder = createEncoder('sse')
+  const controller = new AbortController()
+  return new StreamPump(res, source, {
+    encoder,
+    heartbeatMs: 0,
+    counters,
+    controller,
+    context: { signal: controller.signal, lastEventId: undefined, format: 'sse' },
+    writeHead: () => { res.writeHead(200, streamHeaders(encoder, 1)) }
+  })
+}
+
+t.test('a shutdown before the head hands the reason back, so the caller can answer', async t => {
+  const firstItem = deferred<void>()
+  const counters = new StreamCounters()
+  const pumpMade = deferred<StreamPump>()
+  const url = await serve(t, res => {
+    const pump = pumpFor(res, async function * () {
+      await firstItem.promise
+      yield 'late'
+    }, counters)
+    pumpMade.resolve(pump)
+    // Answer as the plugin does: a failure before the head becomes a normal error response.
+    pump.start().then(failure => {
+      const code = (failure as { code?: string } | undefined)?.code ?? 'none'
+      res.writeHead(503).end(code)
+    }, () => {})
+  })
+  const client = openStream(url)
+  const pump = await pumpMade.promise
+  t.equal(counters.open, 1)
+  await pump.shutdown()
+  t.equal(counters.open, 0, 'released at once')
+  firstItem.resolve()
+  const answered = await client
+  await answered.ended
+  t.equal(answered.status, 503)
+  t.equal(answered.text, 'FST_STREAM_SHUTDOWN')
+})
+
+/** Starts a pump whose source is `source`, answering a failure before the head with a 503. */
+function startAnswering (t: Test, source: unknown, counters: StreamCounters): Promise<{ url: string, pump: Promise<StreamPump> }> {
+  const pumpMade = deferred<StreamPump>()
+  return serve(t, res => {
+    const pump = pumpFor(res, source, counters)
+    pumpMade.resolve(pump)
+    pump.start().then(failure => {
+      if (failure !== undefined) res.writeHead(503).end((failure as { code?: string }).code)
+    }, () => {})
+  }).then(url => ({ url, pump: pumpMade.promise }))
+}
+
+t.test('a shutdown while an async factory is pending answers 503 and never opens the head', async t => {
+  const factoryDone = deferred<Iterable<string>>()
+  const counters = new StreamCounters()
+  const { url, pump } = await startAnswering(t, () => factoryDone.promise, counters)
+  const client = openStream(url)
+  await (await pump).shutdown()
+  factoryDone.resolve(['never'])
+  const answered = await client
+  await answered.ended
+  t.equal(answered.text, 'FST_STREAM_SHUTDOWN')
+})
+
+t.test('a source that throws after a shutdown began answers with the shutdown, not its error', async t => {
+  const firstItem = deferred<void>()
+  const counters = new StreamCounters()
+  const { url, pump } = await startAnswering(t, async function * () {
+    await firstItem.promise
+    throw new Error('late failure')
+  }, counters)
+  const client = openStream(url)
+  const shuttingDown = (await pump).shutdown()
+  firstItem.resolve()
+  await shuttingDown
+  const answered = await client
+  await answered.ended
+  t.equal(answered.text, 'FST_STREAM_SHUTDOWN')
+  t.equal(counters.open, 0)
+})
+
+t.test('a client that leaves while an async factory is pending leaves nothing open', async t => {
+  const factoryDone = deferred<Iterable<string>>()
+  const counters = new StreamCounters()
+  const { url, pump } = await startAnswering(t, () => factoryDone.promise, counters)
+  const request = http.get(url, { agent: false })
+  request.on('error', () => {})
+  await pump
+  t.equal(counters.open, 1)
+  request.destroy()
+  while (counters.open !== 0) await new Promise(resolve => setImmediate(resolve))
+  factoryDone.resolve(['never'])
+  t.equal(counters.aborted, 0, 'it never opened, so it was not an aborted stream')
+})
+
+t.test('an iterator whose return() throws is still released', async t => {
+  const counters = new StreamCounters()
+  const url = await serve(t, res => {
+    let n = 0
+    const iterator = {
+      [Symbol.iterator] () { return this },
+      next: () => ({ done: false, value: n++ }),
+      return: () => { throw new Error('broken return') }
+    }
+    pumpFor(res, iterator, counters).start().catch(() => {})
+  })
+  const client = await openStream(url)
+  await client.waitFor(text => text.length > 1000)
+  client.close()
+  await client.ended
+  while (counters.open !== 0) await new Promise(resolve => setImmediate(resolve))
+  t.equal(counters.aborted, 1)
+})
