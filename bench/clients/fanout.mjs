@@ -5,7 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { percentileOfSorted } from '../lib/stats.mjs'
 import { preciseNow } from '../servers/publish-series.mjs'
-import { firstChunk, openStream, pool } from './connect.mjs'
+import { pool } from './connect.mjs'
+import { openRawStream } from './raw-stream.mjs'
 
 const OPEN_CONCURRENCY = 256
 
@@ -22,25 +23,25 @@ export async function openSubscribers ({ url, count }) {
   subscribers = []
   latencies = []
   const results = await pool(count, OPEN_CONCURRENCY, async () => {
-    const res = await openStream(url, { accept: 'text/event-stream' })
-    const subscriber = { res, chunks: [], times: [], seen: new Set(), rest: '' }
+    const socket = await openRawStream(url)
+    const subscriber = { socket, chunks: [], times: [], seen: new Set(), rest: '' }
     subscribers.push(subscriber)
-    await firstChunk(res)
-    res.setEncoding('utf8')
     // Only timestamp and keep the chunk here: parsing on arrival would add this process's
     // own work to the latency of every subscriber read after it.
-    res.on('data', text => {
+    socket.on('data', chunk => {
       subscriber.times.push(preciseNow())
-      subscriber.chunks.push(text)
+      subscriber.chunks.push(chunk)
     })
+    socket.on('error', () => {})
   })
   const failures = results.filter(r => r.status === 'rejected')
   return { opened: count - failures.length, failed: failures.length, firstError: failures[0]?.reason?.message }
 }
 
 /**
- * Waits until every subscriber has `events` events or `waitMs` passed, closes them all and
- * reports latency percentiles (ms) and the number of events lost.
+ * Waits until every subscriber has `events` events or `waitMs` passed, and reports latency
+ * percentiles (ms) and the number of events lost. The streams stay open (see
+ * {@link closeSubscribers}), so the server's CPU for delivery can be read without teardown.
  * @param {{ events: number, waitMs: number }} args
  * @returns {Promise<{ p50: number, p99: number, max: number, delivered: number, lost: number }>}
  */
@@ -48,24 +49,31 @@ export async function collectSubscribers ({ events, waitMs }) {
   const deadline = Date.now() + waitMs
   while (Date.now() < deadline && subscribers.some(s => parse(s).seen.size < events)) await sleep(50)
   let lost = 0
-  for (const subscriber of subscribers) {
-    lost += Math.max(0, events - parse(subscriber).seen.size)
-    subscriber.res.socket?.destroy()
-  }
+  for (const subscriber of subscribers) lost += Math.max(0, events - parse(subscriber).seen.size)
   const sorted = Float64Array.from(latencies).sort()
-  subscribers = []
   latencies = []
   return { p50: percentileOfSorted(sorted, 50), p99: percentileOfSorted(sorted, 99), max: sorted.at(-1) ?? NaN, delivered: sorted.length, lost }
 }
 
+/**
+ * Closes every subscription opened by {@link openSubscribers}.
+ * @returns {{ closed: number }}
+ */
+export function closeSubscribers () {
+  const closed = subscribers.length
+  for (const subscriber of subscribers.splice(0)) subscriber.socket.destroy()
+  return { closed }
+}
+
 function parse (subscriber) {
-  for (let i = 0; i < subscriber.chunks.length; i++) receive(subscriber, subscriber.chunks[i], subscriber.times[i])
+  for (let i = 0; i < subscriber.chunks.length; i++) receive(subscriber, subscriber.chunks[i].toString('utf8'), subscriber.times[i])
   subscriber.chunks = []
   subscriber.times = []
   return subscriber
 }
 
-// Frames end with a blank line; a chunk may hold several frames or part of one.
+// Frames end with a blank line; a chunk may hold several frames or part of one. Chunked
+// transfer-encoding lines sit between frames and never start with `data: `.
 function receive (subscriber, text, receivedAt) {
   const frames = (subscriber.rest + text).split('\n\n')
   subscriber.rest = frames.pop()

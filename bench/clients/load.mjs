@@ -5,7 +5,7 @@
 import { serveCalls } from '../lib/rpc.mjs'
 import { runCannon } from './cannon.mjs'
 import { dropStreams } from './drop.mjs'
-import { collectSubscribers, openSubscribers } from './fanout.mjs'
+import { closeSubscribers, collectSubscribers, openSubscribers } from './fanout.mjs'
 import { holdStreams } from './hold.mjs'
 import { closeIdle, openIdle } from './idle.mjs'
 import { readStream } from './read-stream.mjs'
@@ -20,5 +20,6 @@ serveCalls({
   slowClient,
   dropStreams,
   openSubscribers,
-  collectSubscribers
+  collectSubscribers,
+  closeSubscribers
 })

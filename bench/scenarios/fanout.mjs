@@ -36,6 +36,7 @@ export default {
         makeRow({ metric: `${name}: latency p50`, unit: 'ms', ours: pick(results.ours, 'p50'), base: pick(results.base, 'p50') }),
         makeRow({ metric: `${name}: latency p99`, unit: 'ms', ours: pick(results.ours, 'p99'), base: pick(results.base, 'p99'), ...(graded ? { target: '≤ 1.0×', check: row => row.ratio <= 1.0 } : {}) }),
         makeRow({ metric: `${name}: latency max`, unit: 'ms', ours: pick(results.ours, 'max'), base: pick(results.base, 'max') }),
+        makeRow({ metric: `${name}: server CPU per delivery`, unit: 'µs', ours: pick(results.ours, 'cpuPerDelivery'), base: pick(results.base, 'cpuPerDelivery') }),
         makeRow({ metric: `${name}: events lost`, unit: 'count', ours: pick(results.ours, 'lost'), base: pick(results.base, 'lost'), target: '0', check: row => row.ours.max === 0 })
       )
     }
@@ -49,10 +50,16 @@ export default {
 async function fanOutOnce (client, server, { count, events, everyMs }) {
   const opened = await client.call('openSubscribers', { url: server.url('/hub'), count }, 120_000)
   if (opened.failed > 0) throw new Error(`${server.name}: ${opened.failed} of ${count} subscribers failed (${opened.firstError})`)
-  await server.call('publish', { count: events, everyMs }, events * everyMs + 60_000)
-  const result = await client.call('collectSubscribers', { events, waitMs: COLLECT_GRACE_MS }, COLLECT_GRACE_MS + 60_000)
-  await settle(server)
-  return result
+  try {
+    const before = await server.call('cpu')
+    await server.call('publish', { count: events, everyMs }, events * everyMs + 60_000)
+    const result = await client.call('collectSubscribers', { events, waitMs: COLLECT_GRACE_MS }, COLLECT_GRACE_MS + 60_000)
+    const after = await server.call('cpu')
+    return { ...result, cpuPerDelivery: (after - before) / Math.max(result.delivered, 1) }
+  } finally {
+    await client.call('closeSubscribers')
+    await settle(server)
+  }
 }
 
 // The next round must start with no subscriber left from this one.

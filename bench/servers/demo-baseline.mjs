@@ -33,7 +33,7 @@ if (demo !== undefined) {
     const sse = (req.headers.accept ?? '').includes('text/event-stream')
     if (url.pathname === '/api/users/feed') return feed(res, sse, Number(query.get('count') ?? 20))
     if (url.pathname === '/api/users/export') return exportCsv(res, Number(query.get('count') ?? 1000))
-    if (url.pathname === '/api/monitor') return monitor(res, sampler, counters)
+    if (url.pathname === '/api/monitor') return monitor(res, sampler, counters, Number(query.get('intervalMs') ?? MONITOR_MS))
     res.writeHead(404).end()
   })
   server.listen(0, '127.0.0.1', () => serveCalls(probeHandlers(), { port: server.address().port }))
@@ -62,7 +62,7 @@ async function exportCsv (res, count) {
   res.end()
 }
 
-function monitor (res, sampler, counters) {
+function monitor (res, sampler, counters, intervalMs) {
   res.writeHead(200, { ...HEADS.sse, vary: 'Accept' })
   res.write(RETRY)
   counters.open++
@@ -78,7 +78,7 @@ function monitor (res, sampler, counters) {
     counters.events++
     counters.bytes += text.length
     res.write(text)
-  }, MONITOR_MS)
+  }, intervalMs)
   res.once('close', () => {
     clearInterval(timer)
     release()
