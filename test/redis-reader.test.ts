@@ -24,7 +24,8 @@ function standIn (status = 'ready'): RedisConnection & { answer: (reply: unknown
     on () { return connection },
     once () { return connection },
     removeListener () { return connection },
-    disconnect () { connection.disconnected++ }
+    disconnect () { connection.disconnected++ },
+    quit: async () => 'OK'
   }
   return connection
 }

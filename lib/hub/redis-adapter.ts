@@ -17,6 +17,8 @@ export type { RedisAdapterOptions, RedisClientLike } from './redis-options.js'
 // (`MAXLEN ~`) may keep: Redis trims whole nodes of stream-node-max-entries (default 100).
 const REPLAY_PAGE = 500
 const TRIM_SLACK = 1000
+// How long close() lets the publisher's QUIT wait for in-flight replies before dropping it.
+const QUIT_GRACE_MS = 2000
 
 type Connect = (role: ConnectionRole) => RedisConnection
 
@@ -161,7 +163,15 @@ class RedisAdapter implements HubAdapter {
     for (const reader of this.readers.values()) reader.stop()
     this.readers.clear()
     this.query.disconnect()
-    this.publisher.disconnect()
+    // QUIT is answered after every command already sent, so a publish in flight still gets
+    // its id (disconnect() would drop pending replies). If Redis never answers, drop the
+    // connection after a grace period so the process can exit.
+    const publisher = this.publisher
+    const fallback = setTimeout(() => publisher.disconnect(), QUIT_GRACE_MS).unref()
+    publisher.quit().catch(noop).finally(() => {
+      clearTimeout(fallback)
+      publisher.disconnect()
+    })
     return Promise.resolve()
   }
 
@@ -208,3 +218,5 @@ async function connectByUrl (url: string, options: ResolvedRedisOptions): Promis
 function connectByDuplicate (client: RedisClientLike, options: ResolvedRedisOptions): Connect {
   return role => client.duplicate({ ...options.redisOptions, ...roleSettings(role, options) }) as RedisConnection
 }
+
+function noop (): void {}

@@ -15,6 +15,8 @@ export interface RedisConnection {
   once (event: string, listener: (arg: unknown) => void): unknown
   removeListener (event: string, listener: (arg: unknown) => void): unknown
   disconnect (): void
+  /** Closes after the replies to every command already sent (ioredis `quit()`). */
+  quit (): Promise<unknown>
 }
 
 /** What a reader needs from its adapter. */
