@@ -3,15 +3,18 @@
  * real backpressure, coalescing, idle heartbeats and prompt cancellation. One per stream.
  *
  * Data flows one way: source → encoder → pump → socket. Every wait (source, drain) also ends
- * on close, so a stream never outlives its connection.
+ * on close, so a stream never outlives its connection. An idle stream is this object, two
+ * listeners and whatever its source holds: no per-stream closures, promises or timers beyond
+ * the heartbeat, so tens of thousands fit in one process.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { StreamCounters } from './counters.js'
-import type { Encoder, StreamFault } from './encoder.js'
-import { errors, isStreamError } from './errors.js'
+import type { Encoder } from './encoder.js'
+import { errors } from './errors.js'
+import type { PumpConfig, PumpInit } from './pump-config.js'
 import { isPreparedEvent } from './prepared-event.js'
 import type { ResponseSink } from './response-sink.js'
 import { isThenable, openSource, type AnyIterator, type SourceContext } from './source.js'
+import { abortAfterFlush, toFault, withGrace } from './stream-end.js'
 
 // Frames are joined in a string until it reaches this many UTF-16 units, then written in
 // one res.write(): per-write cost (chunk header, syscall) dominates for small events.
@@ -27,34 +30,20 @@ const OPEN = 1
 const ENDED = 2
 type PumpState = typeof STARTING | typeof OPEN | typeof ENDED
 
-/** What a pump needs besides the response and the source. */
-export interface PumpOptions {
-  /** Frames items; create one per stream. */
-  encoder: Encoder
-  /** Write a heartbeat after this many idle milliseconds; 0 disables. */
-  heartbeatMs: number
-  /** Shared counters to update. */
-  counters: StreamCounters
-  /** Aborted when the stream ends for any reason; its signal is in `context`. */
-  controller: AbortController
-  /** Passed to a source factory. */
-  context: SourceContext
-  /** Writes the status line and headers. Called once, just before the first body byte. */
-  writeHead: () => void
-  /** Called once when the source or encoder fails after the head was written. */
-  onFault?: (err: unknown) => void
-  /** Called once when the stream is over, whatever the reason. */
-  onClose?: () => void
-}
-
 /**
  * Streams one source to one response. Call {@link StreamPump.start} once.
  */
 export class StreamPump {
+  /** What the creator attached (the plugin: the reply), for the shared hooks. */
+  readonly owner: unknown
+  /** This stream's encoder. */
+  readonly encoder: Encoder
   private readonly res: ResponseSink
-  private readonly source: unknown
-  private readonly options: PumpOptions
-  private readonly encoder: Encoder
+  private readonly config: PumpConfig
+  private readonly controller: AbortController
+  // Held only until the source is opened.
+  private source: unknown
+  private context: SourceContext | undefined
   private iterator: AnyIterator | undefined
   private state: PumpState = STARTING
   private pending = ''
@@ -63,7 +52,9 @@ export class StreamPump {
   private lastWriteAt = 0
   private wake: (() => void) | undefined
   private heartbeat: NodeJS.Timeout | undefined
-  private idleFlush: NodeJS.Immediate | undefined
+  // Before the head: opens it if the first item is slow. After: flushes when the source idles.
+  private timer: NodeJS.Immediate | undefined
+  private settleStart: ((failure: unknown) => void) | undefined
   private returned: Promise<undefined> | undefined
   private released = false
   // Why the stream ended before its head was written, when the caller must still answer.
@@ -72,55 +63,45 @@ export class StreamPump {
   /**
    * @param res the response (node:http `ServerResponse` or `Http2ServerResponse`).
    * @param source anything {@link openSource} accepts.
+   * @param init the encoder, abort controller, factory context and shared config.
    */
-  constructor (res: ResponseSink, source: unknown, options: PumpOptions) {
+  constructor (res: ResponseSink, source: unknown, init: PumpInit) {
     this.res = res
     this.source = source
-    this.options = options
-    this.encoder = options.encoder
+    this.owner = init.owner
+    this.encoder = init.encoder
+    this.config = init.config
+    this.controller = init.controller
+    this.context = init.context
     this.onClose = this.onClose.bind(this)
     this.onDrain = this.onDrain.bind(this)
-    this.onIdle = this.onIdle.bind(this)
-    this.onHeartbeat = this.onHeartbeat.bind(this)
     res.on('close', this.onClose)
     res.on('error', this.onClose)
     res.on('drain', this.onDrain)
-    options.counters.open++
-    options.counters.opened++
+    this.config.counters.open++
+    this.config.counters.opened++
   }
 
   /**
-   * Opens the source and waits one event-loop turn for its first item. A failure in that
-   * window happened before any byte was sent, so it is returned for a normal error response
-   * (the head is not written). Otherwise the head and preamble go out at once, even if the
-   * source has nothing yet, and streaming continues in the background.
+   * Opens the source and gives its first item one event-loop turn. A failure in that window
+   * happened before any byte was sent, so it is returned for a normal error response (the
+   * head is not written). Otherwise the head and preamble go out at once, even if the source
+   * has nothing yet, and streaming continues in the background.
    *
    * @returns the error to answer with, or `undefined` once streaming has begun.
    */
-  async start (): Promise<unknown> {
-    let first: unknown
-    let settled: unknown
-    let firstFrame = ''
+  start (): Promise<unknown> {
+    let opened: AnyIterator | Promise<AnyIterator>
     try {
-      const opened = openSource(this.source, this.options.context)
-      this.iterator = isThenable(opened) ? await opened : opened
-      if (this.state !== STARTING) return await this.interrupted()
-      first = this.iterator.next()
-      settled = isThenable(first) ? await settledWithinTurn(first) : first
-      // Frame the first item now, so an invalid one is still answered with a normal error.
-      if (settled !== PENDING && (settled as IteratorResult<unknown>).done !== true) {
-        firstFrame = this.encoder.encode((settled as IteratorResult<unknown>).value)
-      }
+      opened = openSource(this.source, this.context as SourceContext)
     } catch (err) {
-      if (this.state === ENDED) return this.interruption
-      this.state = ENDED
-      this.release()
-      this.returnIterator()
-      return err
+      return Promise.resolve(this.failBeforeHead(err))
+    } finally {
+      this.source = undefined
+      this.context = undefined
     }
-    if (this.state !== STARTING) return await this.interrupted()
-    this.openHead(settled, first, firstFrame)
-    return undefined
+    if (isThenable(opened)) return opened.then(iterator => this.begin(iterator), err => this.failBeforeHead(err))
+    return this.begin(opened)
   }
 
   /**
@@ -137,31 +118,65 @@ export class StreamPump {
       this.state = ENDED
       this.interruption = reason
       this.release()
+      this.settle(reason)
     }
     await this.returnIterator(reason)
   }
 
-  private openHead (settled: unknown, first: unknown, firstFrame: string): void {
-    this.state = OPEN
-    this.options.writeHead()
-    this.pending = this.encoder.preamble() + firstFrame
-    if (settled !== PENDING) {
-      if ((settled as IteratorResult<unknown>).done === true) return this.end()
-      this.options.counters.events++
-    } else if (this.pending === '') {
-      this.res.flushHeaders?.()
-    } else {
-      this.flush()
+  private begin (iterator: AnyIterator): Promise<unknown> {
+    this.iterator = iterator
+    if (this.state !== STARTING) return this.interrupted()
+    let first: unknown
+    try {
+      first = iterator.next()
+      if (!isThenable(first)) {
+        this.openWithFirst(first as IteratorResult<unknown>)
+        this.loop(undefined)
+        return Promise.resolve(undefined)
+      }
+    } catch (err) {
+      return Promise.resolve(this.failBeforeHead(err))
     }
-    // A source with its first item ready keeps going: the loop flushes the opening batch as
-    // soon as the source waits (or fills a chunk), so it shares the write with what follows.
-    this.armHeartbeat()
-    this.loop(settled === PENDING ? first : undefined)
+    // The loop awaits the first item itself (the only reaction on a pending source); if it
+    // takes more than one turn, the timer opens the head without it.
+    return new Promise(resolve => {
+      this.settleStart = resolve
+      this.timer = setImmediate(openWhenSlow, this)
+      this.loop(first)
+    })
   }
 
-  private async interrupted (): Promise<unknown> {
-    await this.returnIterator(this.interruption)
-    return this.interruption
+  /**
+   * The first item came in time: frame it before the head, so an invalid one is still
+   * answered with a normal error, then open with it in the same write.
+   */
+  private openWithFirst (result: IteratorResult<unknown>): void {
+    const frame = result.done === true ? '' : this.encoder.encode(result.value)
+    this.openHead(frame)
+    if (result.done === true) return this.end()
+    this.config.counters.events++
+  }
+
+  private openHead (frame: string): void {
+    if (this.timer !== undefined) clearImmediate(this.timer)
+    this.timer = undefined
+    // Before the state changes: a head that cannot be written is still a failure before it.
+    this.config.writeHead(this)
+    this.state = OPEN
+    this.pending = this.encoder.preamble() + frame
+    this.armHeartbeat()
+    this.settle(undefined)
+  }
+
+  /**
+   * @internal the head timer: the source is slow, so open now without its first item. The
+   * timer is cleared when the head opens or the stream ends, so the state is STARTING here.
+   */
+  openSlowly (): void {
+    this.timer = undefined
+    this.openHead('')
+    if (this.pending === '') this.res.flushHeaders?.()
+    else this.flush()
   }
 
   private async loop (next: unknown): Promise<void> {
@@ -177,8 +192,13 @@ export class StreamPump {
         }
         if (isThenable(next)) {
           // The source is about to make us wait: flush what is ready once the loop is idle.
-          if (this.pending !== '' && this.idleFlush === undefined) this.idleFlush = setImmediate(this.onIdle)
+          if (this.pending !== '' && this.timer === undefined) this.timer = setImmediate(flushWhenIdle, this)
           next = await next
+          if (this.state === STARTING) {
+            this.openWithFirst(next as IteratorResult<unknown>)
+            next = undefined
+            continue
+          }
           if (this.state !== OPEN) return
         }
         const result = next as IteratorResult<unknown>
@@ -187,10 +207,7 @@ export class StreamPump {
         this.push(result.value)
       }
     } catch (err) {
-      if (this.state !== OPEN) return
-      this.options.counters.errors++
-      this.options.onFault?.(err)
-      this.endWithFault(err)
+      this.fail(err)
     }
   }
 
@@ -201,16 +218,17 @@ export class StreamPump {
       if (frame !== undefined) {
         this.flush()
         this.write(frame, frame.length)
-        this.options.counters.events++
+        this.config.counters.events++
         return
       }
     }
     this.pending += this.encoder.encode(item)
-    this.options.counters.events++
+    this.config.counters.events++
     if (this.pending.length >= FLUSH_CHARS) this.flush()
   }
 
-  private flush (): void {
+  /** @internal writes what is pending in one res.write(). */
+  flush (): void {
     if (this.pending === '') return
     const chunk = this.pending
     this.pending = ''
@@ -218,7 +236,7 @@ export class StreamPump {
   }
 
   private write (chunk: string | Buffer, bytes: number): void {
-    this.options.counters.bytes += bytes
+    this.config.counters.bytes += bytes
     this.lastWriteAt = Date.now()
     this.writes++
     if (!this.res.write(chunk)) this.needDrain = true
@@ -230,6 +248,23 @@ export class StreamPump {
     this.state = ENDED
     this.res.end()
     this.release()
+  }
+
+  private fail (err: unknown): void {
+    if (this.state === STARTING) return this.settle(this.failBeforeHead(err))
+    if (this.state !== OPEN) return
+    this.config.counters.errors++
+    this.config.onFault?.(this, err)
+    this.endWithFault(err)
+  }
+
+  /** Ends before any byte was sent; returns what the caller should answer with. */
+  private failBeforeHead (err: unknown): unknown {
+    if (this.state === ENDED) return this.interruption
+    this.state = ENDED
+    this.release()
+    this.returnIterator()
+    return err
   }
 
   /**
@@ -251,8 +286,9 @@ export class StreamPump {
     // release() removes this listener, so the state here is STARTING or OPEN.
     const interrupted = this.state === OPEN
     this.state = ENDED
-    if (interrupted) this.options.counters.aborted++
+    if (interrupted) this.config.counters.aborted++
     this.release()
+    this.settle(undefined)
     this.returnIterator(new errors.FST_STREAM_CLIENT_GONE())
   }
 
@@ -261,31 +297,34 @@ export class StreamPump {
     this.wakeUp()
   }
 
-  private onIdle (): void {
-    this.idleFlush = undefined
-    if (this.state === OPEN) this.flush()
-  }
-
   private armHeartbeat (): void {
-    const ms = this.options.heartbeatMs
+    const ms = this.config.heartbeatMs
     if (ms > 0 && this.encoder.heartbeatFrame !== '') {
-      this.heartbeat = setTimeout(this.onHeartbeat, ms).unref()
+      this.heartbeat = setTimeout(heartbeatDue, ms, this).unref()
     }
   }
 
-  // Only when nothing was written for a whole interval (DESIGN.md §6): a busy stream needs no
-  // keep-alive, and a heartbeat between two events would only cost bytes.
-  // release() clears the timer, so this only runs while the stream is open.
-  private onHeartbeat (): void {
+  /**
+   * @internal the heartbeat timer. Writes only when nothing was written for a whole interval
+   * (DESIGN.md §6): a busy stream needs no keep-alive. release() clears the timer, so this
+   * only runs while the stream is open.
+   */
+  beat (): void {
     const idleFor = Date.now() - this.lastWriteAt
-    const ms = this.options.heartbeatMs
+    const ms = this.config.heartbeatMs
     if (idleFor >= ms) {
       this.pending += this.encoder.heartbeatFrame
-      this.options.counters.heartbeats++
+      this.config.counters.heartbeats++
       this.flush()
     }
     // A fresh timer each time: the next check is due a full interval after the last write.
-    this.heartbeat = setTimeout(this.onHeartbeat, ms - (idleFor >= ms ? 0 : idleFor)).unref()
+    this.heartbeat = setTimeout(heartbeatDue, ms - (idleFor >= ms ? 0 : idleFor), this).unref()
+  }
+
+  /** @internal the idle-flush timer. */
+  flushIdle (): void {
+    this.timer = undefined
+    if (this.state === OPEN) this.flush()
   }
 
   private drained (): Promise<void> {
@@ -303,10 +342,21 @@ export class StreamPump {
     wake?.()
   }
 
+  private settle (failure: unknown): void {
+    const settle = this.settleStart
+    this.settleStart = undefined
+    settle?.(failure)
+  }
+
+  private async interrupted (): Promise<unknown> {
+    await this.returnIterator(this.interruption)
+    return this.interruption
+  }
+
   /** Aborts the source's signal and calls its iterator's return(); safe to call twice. */
   private returnIterator (reason?: unknown): Promise<undefined> {
     if (this.returned !== undefined) return this.returned
-    const controller = this.options.controller
+    const controller = this.controller
     if (!controller.signal.aborted) controller.abort(reason ?? new errors.FST_STREAM_CLIENT_GONE())
     let returning: unknown
     try {
@@ -330,46 +380,24 @@ export class StreamPump {
     this.res.off('error', this.onClose)
     this.res.off('drain', this.onDrain)
     clearTimeout(this.heartbeat)
-    if (this.idleFlush !== undefined) clearImmediate(this.idleFlush)
-    this.options.counters.open--
+    if (this.timer !== undefined) clearImmediate(this.timer)
+    this.config.counters.open--
     this.wakeUp()
-    this.options.onClose?.()
+    this.config.onClose?.(this)
   }
 }
 
-const PENDING = Symbol('pending')
-
-/** Waits for `promise` for one event-loop turn; returns PENDING if it is still unsettled. */
-function settledWithinTurn (promise: PromiseLike<unknown>): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const timer = setImmediate(resolve, PENDING)
-    promise.then(
-      value => { clearImmediate(timer); resolve(value) },
-      err => { clearImmediate(timer); reject(err) }
-    )
-  })
+// Timer callbacks take the pump as an argument, so no per-stream closure is kept for them.
+function openWhenSlow (pump: StreamPump): void {
+  pump.openSlowly()
 }
 
-/** What the client may see of an error: our own codes and messages, never a source's. */
-function toFault (err: unknown): StreamFault {
-  if (isStreamError(err)) return { code: err.code, message: err.message }
-  const failed = new errors.FST_STREAM_SOURCE_FAILED()
-  return { code: failed.code, message: failed.message }
+function flushWhenIdle (pump: StreamPump): void {
+  pump.flushIdle()
 }
 
-function abortAfterFlush (res: ResponseSink): void {
-  // HTTP/1.1: ending the socket sends what is buffered, then FIN without the final chunk,
-  // so the client sees an incomplete body. HTTP/2 has no such half-close: once the data is
-  // handed over, reset the stream with an error code (a plain destroy would say NO_ERROR).
-  const socket = res.socket
-  if (res.stream === undefined && socket != null) socket.end()
-  else res.write('', () => { res.destroy(new errors.FST_STREAM_SOURCE_FAILED()) })
-}
-
-function withGrace (promise: Promise<undefined>, ms: number): Promise<undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const grace = new Promise<undefined>(resolve => { timer = setTimeout(resolve, ms, undefined).unref() })
-  return Promise.race([promise, grace]).finally(() => clearTimeout(timer))
+function heartbeatDue (pump: StreamPump): void {
+  pump.beat()
 }
 
 function noop (): undefined {}

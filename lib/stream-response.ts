@@ -12,6 +12,7 @@ import { streamHeaders } from './headers.js'
 import { resolveLastEventId } from './last-event-id.js'
 import { negotiateFormat } from './negotiate.js'
 import { StreamPump } from './pump.js'
+import type { PumpConfig } from './pump-config.js'
 import type { StreamSource } from './source.js'
 
 /** Options of {@link streamResponse}. */
@@ -52,15 +53,16 @@ export async function streamResponse (
   const encoder = createEncoder(format, options)
   const controller = new AbortController()
   const lastEventId = resolveLastEventId(req.headers['last-event-id'], undefined, options.maxLastEventIdLength ?? 256)
-  const pump = new StreamPump(res, source, {
-    encoder,
+  const config: PumpConfig = {
     heartbeatMs: options.heartbeatMs ?? 15000,
     counters: options.counters ?? new StreamCounters(),
-    controller,
-    context: { signal: controller.signal, lastEventId, format },
-    writeHead: () => { res.writeHead(200, streamHeaders(encoder, req.httpVersionMajor)) },
-    ...(options.onFault === undefined ? {} : { onFault: options.onFault })
-  })
+    writeHead: pump => { res.writeHead(200, streamHeaders(pump.encoder, req.httpVersionMajor)) }
+  }
+  if (options.onFault !== undefined) {
+    const onFault = options.onFault
+    config.onFault = (_pump, err) => onFault(err)
+  }
+  const pump = new StreamPump(res, source, { encoder, controller, context: { signal: controller.signal, lastEventId, format }, config })
   const failure = await pump.start()
   if (failure !== undefined) answerError(res, failure)
 }

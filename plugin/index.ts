@@ -4,10 +4,11 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
-import { StreamCounters, resolveLastEventId, type StreamPump, type StreamSource } from '../lib/index.js'
+import { resolveLastEventId, type StreamSource } from '../lib/index.js'
 import { decorateHub } from './hub.js'
 import { resolveOptions, type FastifyStreamOptions, type ReplyStreamOptions } from './options.js'
-import { startStream, type StreamRegistry } from './reply-stream.js'
+import { startStream } from './reply-stream.js'
+import { createRegistry } from './stream-registry.js'
 import type { ReplySourceContext } from './types.js'
 
 /**
@@ -18,7 +19,7 @@ import type { ReplySourceContext } from './types.js'
  */
 const plugin: FastifyPluginAsync<FastifyStreamOptions> = async function fastifyStream (fastify, rawOptions) {
   const options = resolveOptions(rawOptions)
-  const registry: StreamRegistry = { options, counters: new StreamCounters(), open: new Set<StreamPump>(), closing: false }
+  const registry = createRegistry(options)
 
   fastify.decorate('streams', { getter: () => registry.counters })
   decorateHub(fastify, rawOptions.hub, registry.counters)

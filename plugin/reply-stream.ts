@@ -4,28 +4,17 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
-  createEncoder,
   errors,
   negotiateFormat,
   STREAM_FORMATS,
   StreamPump,
-  streamHeaders,
   type Encoder,
-  type StreamCounters,
   type StreamSource
 } from '../lib/index.js'
 import { mergeCallOptions, type ReplyStreamOptions, type ResolvedOptions } from './options.js'
+import { configFor, encoderFor, type StreamRegistry } from './stream-registry.js'
 import type { ReplySourceContext } from './types.js'
-
-/** What every `reply.stream()` call of one plugin instance shares. */
-export interface StreamRegistry {
-  options: ResolvedOptions
-  counters: StreamCounters
-  /** Open pumps, so `fastify.close()` can end them. */
-  open: Set<StreamPump>
-  /** Set once the server starts closing: new streams are refused. */
-  closing: boolean
-}
+import { writeHead } from './write-head.js'
 
 /**
  * Starts streaming `source` on `reply`. Always returns `reply`; every failure is answered
@@ -71,7 +60,7 @@ function chooseEncoder (request: FastifyRequest, options: ResolvedOptions, regis
   const format = options.format ??
     negotiateFormat(request.headers.accept, offered, options.defaultFormat, options.formats !== undefined)
   if (format === null) throw new errors.FST_STREAM_NOT_ACCEPTABLE(offered.join(', '))
-  return createEncoder(format, options)
+  return encoderFor(registry, options, format)
 }
 
 function createPump (
@@ -85,33 +74,7 @@ function createPump (
   const controller = new AbortController()
   const context: ReplySourceContext = { signal: controller.signal, lastEventId: request.lastEventId, format: encoder.format, request, reply }
   if (context.lastEventId !== undefined) registry.counters.resumes++
-  const pump: StreamPump = new StreamPump(reply.raw, source, {
-    encoder,
-    heartbeatMs: options.heartbeatMs,
-    counters: registry.counters,
-    controller,
-    context,
-    writeHead: () => writeHead(reply, encoder, options.format === undefined),
-    onFault: err => request.log.error({ err }, 'fastify-stream: the stream failed after its headers were sent'),
-    onClose: () => registry.open.delete(pump)
-  })
+  const pump = new StreamPump(reply.raw, source, { encoder, controller, context, config: configFor(registry, options), owner: reply })
   registry.open.add(pump)
   return pump
-}
-
-/**
- * Writes the head on the raw response, keeping every header set with `reply.header()` or by
- * hooks (CORS, request ids), then hijacks the reply so Fastify does not send one too.
- */
-function writeHead (reply: FastifyReply, encoder: Encoder, negotiated: boolean): void {
-  const headers: Record<string, unknown> = reply.getHeaders()
-  const defaults = streamHeaders(encoder, reply.request.raw.httpVersionMajor)
-  for (const name in defaults) headers[name] ??= defaults[name]
-  if (negotiated) {
-    // The body's format depends on Accept, so shared caches must key on it (RFC 9110 §12.5.5).
-    const vary = headers.vary
-    headers.vary = vary === undefined ? 'Accept' : `${String(vary)}, Accept`
-  }
-  reply.raw.writeHead(reply.statusCode, headers as Record<string, string>)
-  reply.hijack()
 }

@@ -217,3 +217,20 @@ t.test('a route may set its own defaultFormat, and set headers from the factory 
   t.equal(ndjson.headers['content-disposition'], undefined)
   t.equal(ndjson.body, '{"a":1}\n')
 })
+
+t.test('per-call settings stay correct past the bounded config and encoder caches', async t => {
+  const app = await appWith()
+  app.get('/', (request, reply) => {
+    const n = Number((request.query as { n: string }).n)
+    return reply.stream(['x'], { format: 'sse', heartbeatMs: 1000 + n, retryMs: n, endEvent: false })
+  })
+  app.get('/custom', (_request, reply) => reply.stream([{ a: 1 }], { format: 'ndjson', serializer: value => `<${JSON.stringify(value)}>` }))
+  for (let n = 0; n < 80; n++) {
+    const res = await app.inject({ url: `/?n=${n}` })
+    t.equal(res.body, `retry: ${n}\n\ndata: x\n\n`, `settings #${n}`)
+  }
+  const custom = await app.inject({ url: '/custom' })
+  t.equal(custom.body, '<{"a":1}>\n', 'a per-call serializer gets its own encoder')
+  const plain = await app.inject({ url: '/?n=3' })
+  t.equal(plain.body, 'retry: 3\n\ndata: x\n\n', 'cached settings are reused unchanged')
+})

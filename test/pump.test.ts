@@ -17,45 +17,18 @@ async function serve (t: Test, handle: (res: ServerResponse) => void): Promise<s
 }
 
 function pumpFor (res: ServerResponse, source: unknown, counters = new StreamCounters()): StreamPump {
-  const encoder = createEncoder('sse')
   const controller = new AbortController()
   return new StreamPump(res, source, {
-    encoder,
-    heartbeatMs: 0,
-    counters,
+    encoder: createEncoder('sse'),
     controller,
     context: { signal: controller.signal, lastEventId: undefined, format: 'sse' },
-    writeHead: () => { res.writeHead(200, streamHeaders(encoder, 1)) }
+    config: {
+      heartbeatMs: 0,
+      counters,
+      writeHead: pump => { res.writeHead(200, streamHeaders(pump.encoder, 1)) }
+    }
   })
 }
-
-t.test('a shutdown before the head hands the reason back, so the caller can answer', async t => {
-  const firstItem = deferred<void>()
-  const counters = new StreamCounters()
-  const pumpMade = deferred<StreamPump>()
-  const url = await serve(t, res => {
-    const pump = pumpFor(res, async function * () {
-      await firstItem.promise
-      yield 'late'
-    }, counters)
-    pumpMade.resolve(pump)
-    // Answer as the plugin does: a failure before the head becomes a normal error response.
-    pump.start().then(failure => {
-      const code = (failure as { code?: string } | undefined)?.code ?? 'none'
-      res.writeHead(503).end(code)
-    }, () => {})
-  })
-  const client = openStream(url)
-  const pump = await pumpMade.promise
-  t.equal(counters.open, 1)
-  await pump.shutdown()
-  t.equal(counters.open, 0, 'released at once')
-  firstItem.resolve()
-  const answered = await client
-  await answered.ended
-  t.equal(answered.status, 503)
-  t.equal(answered.text, 'FST_STREAM_SHUTDOWN')
-})
 
 /** Starts a pump whose source is `source`, answering a failure before the head with a 503. */
 function startAnswering (t: Test, source: unknown, counters: StreamCounters): Promise<{ url: string, pump: Promise<StreamPump> }> {
@@ -76,6 +49,21 @@ t.test('a shutdown while an async factory is pending answers 503 and never opens
   const client = openStream(url)
   await (await pump).shutdown()
   factoryDone.resolve(['never'])
+  const answered = await client
+  await answered.ended
+  t.equal(answered.text, 'FST_STREAM_SHUTDOWN')
+})
+
+t.test('an async factory that rejects after a shutdown began answers with the shutdown', async t => {
+  const factoryDone = deferred<void>()
+  const counters = new StreamCounters()
+  const { url, pump } = await startAnswering(t, async () => {
+    await factoryDone.promise
+    throw new Error('factory failed late')
+  }, counters)
+  const client = openStream(url)
+  await (await pump).shutdown()
+  factoryDone.resolve()
   const answered = await client
   await answered.ended
   t.equal(answered.text, 'FST_STREAM_SHUTDOWN')

@@ -1,0 +1,78 @@
+/**
+ * What every `reply.stream()` of one plugin instance shares: options, counters, the open
+ * streams (for shutdown), and pump configs and encoders made once per distinct setting, so an
+ * idle stream holds neither a closure nor an encoder of its own.
+ */
+import type { FastifyReply } from 'fastify'
+import {
+  createEncoder,
+  StreamCounters,
+  type Encoder,
+  type PumpConfig,
+  type StreamFormat,
+  type StreamPump
+} from '../lib/index.js'
+import type { ResolvedOptions } from './options.js'
+import { writeHead } from './write-head.js'
+
+// Per-call options are usually a handful of literals repeated on every request, so configs
+// and encoders are cached by the values that shape them. The bound keeps a route that varies
+// them per request (say, heartbeatMs from a query) from growing the caches without end.
+const MAX_CACHED = 64
+
+/** Shared state of one plugin instance. */
+export interface StreamRegistry {
+  options: ResolvedOptions
+  counters: StreamCounters
+  /** Open pumps, so `fastify.close()` can end them. */
+  open: Set<StreamPump>
+  /** Set once the server starts closing: new streams are refused. */
+  closing: boolean
+  /** Pump configs by heartbeat and negotiation (all a config depends on). */
+  configs: Map<string, PumpConfig>
+  /** Stateless encoders (SSE, NDJSON) by the option values that shape their frames. */
+  encoders: Map<string, Encoder>
+}
+
+/** Creates the registry for validated plugin options. */
+export function createRegistry (options: ResolvedOptions): StreamRegistry {
+  return { options, counters: new StreamCounters(), open: new Set<StreamPump>(), closing: false, configs: new Map(), encoders: new Map() }
+}
+
+/** The pump config for `options`, shared by every stream with the same settings. */
+export function configFor (registry: StreamRegistry, options: ResolvedOptions): PumpConfig {
+  const negotiated = options.format === undefined
+  return cached(registry.configs, `${options.heartbeatMs}|${negotiated}`, () => createConfig(registry, options.heartbeatMs, negotiated))
+}
+
+/**
+ * The encoder for `format` and `options`. SSE and NDJSON encoders keep no state, so streams
+ * with the same settings share one; CSV remembers its header, and a custom serializer per
+ * call has no stable identity to key on, so those get their own.
+ */
+export function encoderFor (registry: StreamRegistry, options: ResolvedOptions, format: StreamFormat): Encoder {
+  if (format === 'csv' || options.serializer !== registry.options.serializer) return createEncoder(format, options)
+  const key = format === 'sse' ? `sse|${options.retryMs}|${options.endEvent}|${options.errorEvent}` : format
+  return cached(registry.encoders, key, () => createEncoder(format, options))
+}
+
+function cached<T> (cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key)
+  if (value === undefined) {
+    value = make()
+    if (cache.size < MAX_CACHED) cache.set(key, value)
+  }
+  return value
+}
+
+function createConfig (registry: StreamRegistry, heartbeatMs: number, negotiated: boolean): PumpConfig {
+  return {
+    heartbeatMs,
+    counters: registry.counters,
+    writeHead: pump => writeHead(pump.owner as FastifyReply, pump.encoder, negotiated),
+    onFault: (pump, err) => {
+      (pump.owner as FastifyReply).request.log.error({ err }, 'fastify-stream: the stream failed after its headers were sent')
+    },
+    onClose: pump => { registry.open.delete(pump) }
+  }
+}
