@@ -404,3 +404,31 @@ t.test('a stream that starts while the server is closing is refused with 503', a
   t.equal(JSON.parse(late.text).code, 'FST_STREAM_SHUTDOWN')
   await closing
 })
+
+t.test('after a disconnect no listener or heartbeat timer of the stream is left', async t => {
+  const finished = deferred()
+  let raw: import('node:http').ServerResponse | undefined
+  const { app, url } = await listenApp(app => {
+    app.get('/', (_request, reply) => {
+      raw = reply.raw
+      return reply.stream(async function * ({ signal }) {
+        try {
+          yield 'first'
+          await delay(60_000, undefined, { signal })
+        } finally {
+          finished.resolve()
+        }
+      })
+    })
+  }, { heartbeatMs: 20 })
+  t.teardown(() => app.close())
+  const client = await openStream(url, SSE)
+  await client.waitFor(text => countOf(text, ':\n\n') >= 2)
+  t.equal(raw?.listenerCount('drain'), 1, 'the pump listens for drain while open')
+  client.close()
+  await finished.promise
+  t.equal(raw?.listenerCount('drain'), 0, 'its drain listener is gone')
+  const heartbeats = app.streams.heartbeats
+  // Several heartbeat intervals later, nothing was counted: the timer was cleared.
+  t.equal(await waitUntilStable(() => app.streams.heartbeats, 100), heartbeats)
+})
