@@ -3,7 +3,7 @@
  * runs one bench server under `--cpu-prof` with the scenario's load, then prints where the
  * server's CPU went (top functions and modules by self time). The .cpuprofile stays in
  * bench/results/profiles/ for DevTools.
- *   server: ours, baseline, demo, demo-baseline
+ *   server: ours, baseline, demo, demo-baseline, or variants (profile/variants-server.mjs)
  *   --cannon (default) autocannon with 100 connections; --read one whole stream, repeatedly;
  *   --fanout N  N hub subscribers on <path>, 50 events published 100 ms apart (scenario 4);
  *   --hold      100 streams on <path> held open for the duration (the demo monitor).
@@ -25,7 +25,7 @@ const headers = { accept: option('--accept', 'text/event-stream') }
 const dir = path.join(RESULTS, 'profiles', `${kind}-${Date.now()}`)
 await mkdir(dir, { recursive: true })
 try {
-  const server = await startNode(benchFile(`servers/${kind}.mjs`), { name: kind, core: 0, nodeFlags: ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${dir}`] })
+  const server = await startNode(benchFile(kind === 'variants' ? 'profile/variants-server.mjs' : `servers/${kind}.mjs`), { name: kind, core: 0, nodeFlags: ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${dir}`] })
   const client = await startNode(benchFile('clients/load.mjs'), { name: 'client', core: 1 })
   const url = `http://127.0.0.1:${server.info.port}${route}`
   if (flag('--fanout')) {

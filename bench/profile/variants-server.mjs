@@ -10,7 +10,7 @@ import { streamResponse } from 'fastify-stream/core'
 import { serveCalls } from '../lib/rpc.mjs'
 import { HEADS, HEARTBEAT, PREAMBLE, writeAll } from '../servers/frames.mjs'
 import { probeHandlers } from '../servers/probe.mjs'
-import { idleEvents } from '../servers/sources.mjs'
+import { idleEvents, smallEvents } from '../servers/sources.mjs'
 
 const HEARTBEAT_MS = 15000
 
@@ -25,6 +25,13 @@ app.get('/plugin-no-return', (request, reply) => {
 app.get('/plugin-no-options', (request, reply) => {
   reply.stream(context => idleEvents(context, false))
 })
+// Scenario 2's bare route written by hand inside Fastify: separates Fastify's per-request
+// cost from the plugin's when profiling with cpu.mjs.
+app.get('/bare20-hijack', (request, reply) => {
+  reply.hijack()
+  writeAll(reply.raw, smallEvents(20), 'sse')
+})
+app.get('/bare20', (request, reply) => reply.stream(smallEvents(20), { format: 'sse' }))
 app.get('/hijack', (request, reply) => {
   reply.hijack()
   holdByHand(reply.raw)
