@@ -25,10 +25,13 @@ export interface PumpConfig {
 export interface PumpInit {
   /** Frames items. Stateless encoders (SSE, NDJSON) may be shared; CSV needs one per stream. */
   encoder: Encoder
-  /** Aborted when the stream ends for any reason; its signal is in `context`. */
-  controller: AbortController
-  /** Passed to a source factory. */
-  context: SourceContext
+  /**
+   * Aborted when the stream ends for any reason; its signal is in `context`. Needed only
+   * for factory sources: an iterable is stopped through its iterator's return().
+   */
+  controller?: AbortController
+  /** Passed to a source factory (required when the source is one). */
+  context?: SourceContext
   /** The shared settings and hooks. */
   config: PumpConfig
   /** Anything the hooks need to find again, such as the Fastify reply. */

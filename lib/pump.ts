@@ -40,7 +40,7 @@ export class StreamPump {
   readonly encoder: Encoder
   private readonly res: ResponseSink
   private readonly config: PumpConfig
-  private readonly controller: AbortController
+  private readonly controller: AbortController | undefined
   // Held only until the source is opened.
   private source: unknown
   private context: SourceContext | undefined
@@ -293,6 +293,8 @@ export class StreamPump {
   }
 
   private onDrain (): void {
+    // A drain is I/O, so the event loop has turned: the write budget starts over.
+    this.writes = 0
     this.needDrain = false
     this.wakeUp()
   }
@@ -324,6 +326,8 @@ export class StreamPump {
   /** @internal the idle-flush timer. */
   flushIdle (): void {
     this.timer = undefined
+    // This runs from the event loop, so the loop has turned: the write budget starts over.
+    this.writes = 0
     if (this.state === OPEN) this.flush()
   }
 
@@ -357,7 +361,7 @@ export class StreamPump {
   private returnIterator (reason?: unknown): Promise<undefined> {
     if (this.returned !== undefined) return this.returned
     const controller = this.controller
-    if (!controller.signal.aborted) controller.abort(reason ?? new errors.FST_STREAM_CLIENT_GONE())
+    if (controller !== undefined && !controller.signal.aborted) controller.abort(reason ?? new errors.FST_STREAM_CLIENT_GONE())
     let returning: unknown
     try {
       returning = this.iterator?.return?.()

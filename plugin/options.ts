@@ -111,24 +111,36 @@ export function resolveOptions (options: FastifyStreamOptions): ResolvedOptions 
  * @throws FST_STREAM_INVALID_OPTION naming the option and how to fix it.
  */
 export function mergeCallOptions (defaults: ResolvedOptions, options: ReplyStreamOptions): ResolvedOptions {
-  checkOptions(options as Record<string, unknown>, CALL_KEYS)
+  checkObject(options)
+  // Runs on every request that passes options, so one pass, no intermediate arrays.
   const merged: ResolvedOptions = { ...defaults }
-  for (const key of Object.keys(options) as Array<keyof ReplyStreamOptions>) {
-    if (options[key] !== undefined) (merged as unknown as Record<string, unknown>)[key] = options[key]
+  for (const key in options) {
+    const value = (options as Record<string, unknown>)[key]
+    if (value === undefined) continue
+    checkOption(key, value, CALL_KEYS)
+    ;(merged as unknown as Record<string, unknown>)[key] = value
   }
   return merged
 }
 
 function checkOptions (options: Record<string, unknown>, allowed: Set<string>): void {
+  checkObject(options)
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) checkOption(key, value, allowed)
+  }
+}
+
+function checkObject (options: unknown): void {
   if (typeof options !== 'object' || options === null) {
     throw new errors.FST_STREAM_INVALID_OPTION('options', 'must be an object')
   }
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || FASTIFY_KEYS.has(key)) continue
-    if (!allowed.has(key)) throw new errors.FST_STREAM_INVALID_OPTION(key, 'is not an option here; check its spelling against the README')
-    const problem = CHECKS[key]?.(value)
-    if (problem !== undefined) throw new errors.FST_STREAM_INVALID_OPTION(key, problem)
-  }
+}
+
+function checkOption (key: string, value: unknown, allowed: Set<string>): void {
+  if (FASTIFY_KEYS.has(key)) return
+  if (!allowed.has(key)) throw new errors.FST_STREAM_INVALID_OPTION(key, 'is not an option here; check its spelling against the README')
+  const problem = CHECKS[key]?.(value)
+  if (problem !== undefined) throw new errors.FST_STREAM_INVALID_OPTION(key, problem)
 }
 
 function isInteger (value: unknown, min: number, max: number): boolean {

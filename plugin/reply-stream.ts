@@ -71,10 +71,18 @@ function createPump (
   options: ResolvedOptions
 ): StreamPump {
   const request = reply.request
+  const lastEventId = request.lastEventId
+  if (lastEventId !== undefined) registry.counters.resumes++
+  const config = configFor(registry, options)
+  // Only a factory can see the signal; an iterable is stopped through its return() alone,
+  // so it is spared the AbortController (a measurable part of a short stream's cost).
+  if (typeof source !== 'function') return trackPump(registry, new StreamPump(reply.raw, source, { encoder, config, owner: reply }))
   const controller = new AbortController()
-  const context: ReplySourceContext = { signal: controller.signal, lastEventId: request.lastEventId, format: encoder.format, request, reply }
-  if (context.lastEventId !== undefined) registry.counters.resumes++
-  const pump = new StreamPump(reply.raw, source, { encoder, controller, context, config: configFor(registry, options), owner: reply })
+  const context: ReplySourceContext = { signal: controller.signal, lastEventId, format: encoder.format, request, reply }
+  return trackPump(registry, new StreamPump(reply.raw, source, { encoder, controller, context, config, owner: reply }))
+}
+
+function trackPump (registry: StreamRegistry, pump: StreamPump): StreamPump {
   registry.open.add(pump)
   return pump
 }

@@ -42,7 +42,11 @@ export function createRegistry (options: ResolvedOptions): StreamRegistry {
 /** The pump config for `options`, shared by every stream with the same settings. */
 export function configFor (registry: StreamRegistry, options: ResolvedOptions): PumpConfig {
   const negotiated = options.format === undefined
-  return cached(registry.configs, `${options.heartbeatMs}|${negotiated}`, () => createConfig(registry, options.heartbeatMs, negotiated))
+  // Most calls keep the plugin's heartbeat: a constant key, no string built per request.
+  const key = options.heartbeatMs === registry.options.heartbeatMs
+    ? (negotiated ? 'negotiated' : 'forced')
+    : `${options.heartbeatMs}|${negotiated}`
+  return cached(registry.configs, key, () => createConfig(registry, options.heartbeatMs, negotiated))
 }
 
 /**
@@ -51,8 +55,10 @@ export function configFor (registry: StreamRegistry, options: ResolvedOptions): 
  * call has no stable identity to key on, so those get their own.
  */
 export function encoderFor (registry: StreamRegistry, options: ResolvedOptions, format: StreamFormat): Encoder {
-  if (format === 'csv' || options.serializer !== registry.options.serializer) return createEncoder(format, options)
-  const key = format === 'sse' ? `sse|${options.retryMs}|${options.endEvent}|${options.errorEvent}` : format
+  const base = registry.options
+  if (format === 'csv' || options.serializer !== base.serializer) return createEncoder(format, options)
+  const framedAsBase = options.retryMs === base.retryMs && options.endEvent === base.endEvent && options.errorEvent === base.errorEvent
+  const key = format === 'sse' && !framedAsBase ? `sse|${options.retryMs}|${options.endEvent}|${options.errorEvent}` : format
   return cached(registry.encoders, key, () => createEncoder(format, options))
 }
 
