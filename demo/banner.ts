@@ -21,7 +21,7 @@ export const ROUTE_GUIDE: readonly RouteGuide[] = [
   { method: 'GET', path: '/api/users/feed?intervalMs=0&count=5&seed=7', summary: 'five users as NDJSON, as fast as you read', curlArgs: '-N' },
   { method: 'GET', path: '/api/users/export?count=1000000', summary: 'a million users as CSV, streamed', curlArgs: '-o users.csv' },
   { method: 'GET', path: '/api/chat/stream', summary: 'the chat, live and resumable (broadcast hub)', curlArgs: "-N -H 'Accept: text/event-stream'" },
-  { method: 'POST', path: '/api/chat', summary: 'post a chat message', curlArgs: `-H 'content-type: application/json' -d '{"name":"ada","text":"hello"}'` }
+  { method: 'POST', path: '/api/chat', summary: 'post a chat message', curlArgs: '-H \'content-type: application/json\' -d \'{"name":"ada","text":"hello"}\'' }
 ]
 
 /** The banner for a server listening at `baseUrl` (no trailing slash). */

@@ -13,6 +13,7 @@ export { createNdjsonEncoder, type NdjsonEncoderOptions } from './ndjson-encoder
 export { negotiateFormat } from './negotiate.js'
 export { PreparedEvent, isPreparedEvent } from './prepared-event.js'
 export { StreamPump } from './pump.js'
+export { isPushSource, type PushConsumer, type PushSource } from './push-consumer.js'
 export type { PumpConfig, PumpInit } from './pump-config.js'
 export type { ResponseSink } from './response-sink.js'
 export { createSerialize, type Serializer } from './serialize.js'

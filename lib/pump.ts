@@ -12,6 +12,7 @@ import type { Encoder } from './encoder.js'
 import { errors } from './errors.js'
 import type { PumpConfig, PumpInit } from './pump-config.js'
 import { isPreparedEvent } from './prepared-event.js'
+import { isPushSource, type PushConsumer } from './push-consumer.js'
 import type { ResponseSink } from './response-sink.js'
 import { isThenable, openSource, type AnyIterator, type SourceContext } from './source.js'
 import { abortAfterFlush, toFault, withGrace } from './stream-end.js'
@@ -33,7 +34,7 @@ type PumpState = typeof STARTING | typeof OPEN | typeof ENDED
 /**
  * Streams one source to one response. Call {@link StreamPump.start} once.
  */
-export class StreamPump {
+export class StreamPump implements PushConsumer {
   /** What the creator attached (the plugin: the reply), for the shared hooks. */
   readonly owner: unknown
   /** This stream's encoder. */
@@ -126,6 +127,7 @@ export class StreamPump {
   private begin (iterator: AnyIterator): Promise<unknown> {
     this.iterator = iterator
     if (this.state !== STARTING) return this.interrupted()
+    if (isPushSource(iterator)) iterator.attachConsumer(this)
     let first: unknown
     try {
       first = iterator.next()
@@ -209,6 +211,21 @@ export class StreamPump {
     } catch (err) {
       this.fail(err)
     }
+  }
+
+  /**
+   * The push path (see push-consumer.ts): a shared frame written at once, with no promise,
+   * while the loop waits on the source. Declined unless the stream is open, the socket has
+   * room and the item has a shared frame in this format.
+   */
+  accept (item: unknown): boolean {
+    if (this.state !== OPEN || this.needDrain || !isPreparedEvent(item)) return false
+    const frame = item.frame(this.encoder.format)
+    if (frame === undefined) return false
+    this.flush()
+    this.write(frame, frame.length)
+    this.config.counters.events++
+    return true
   }
 
   /** Frames one item into the pending string (or writes a shared frame as it is). */

@@ -198,3 +198,22 @@ async function waitUntil (done: () => boolean, step: () => Promise<unknown>): Pr
   for (let i = 0; i < 1000 && !done(); i++) await step()
   if (!done()) throw new Error('condition never held')
 }
+
+t.test('a waiting subscriber gets live events written at once (push path), in order, also as CSV', async t => {
+  const { app, url } = await chatApp()
+  t.teardown(() => app.close())
+  const sseClient = await openStream(url, SSE)
+  const csvClient = await openStream(url, { accept: 'text/csv' })
+  await sseClient.waitFor(text => text.length > 0)
+  while (app.hub.stats().subscribers < 2) await new Promise(resolve => setImmediate(resolve))
+  const events = app.streams.events
+  for (let i = 0; i < 50; i++) await app.hub.publish('chat', { i })
+  await sseClient.waitFor(text => parseSse(text).length === 50)
+  t.same(parseSse(sseClient.text).map(event => JSON.parse(event.data).i), Array.from({ length: 50 }, (_, i) => i))
+  // CSV has no shared frame, so the push path declines and next() delivers instead.
+  await csvClient.waitFor(text => text.split('\r\n').length === 52)
+  t.equal(csvClient.text.split('\r\n')[1], '0')
+  t.equal(app.streams.events - events, 100)
+  sseClient.close()
+  csvClient.close()
+})

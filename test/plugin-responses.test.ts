@@ -234,3 +234,10 @@ t.test('per-call settings stay correct past the bounded config and encoder cache
   const plain = await app.inject({ url: '/?n=3' })
   t.equal(plain.body, 'retry: 3\n\ndata: x\n\n', 'cached settings are reused unchanged')
 })
+
+t.test('per-call options left undefined keep the plugin defaults', async t => {
+  const app = await appWith({ endEvent: 'done' })
+  app.get('/', (_request, reply) => reply.stream(['x'], { format: 'sse', endEvent: undefined }))
+  const res = await app.inject({ url: '/' })
+  t.equal(res.body, ':\n\ndata: x\n\nevent: done\ndata:\n\n')
+})

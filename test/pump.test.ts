@@ -1,7 +1,7 @@
 // The pump on its own, on a real node:http server: the edges that the plugin's happy paths
 // do not reach (shutdown before the head, iterators that misbehave on return()).
 import http, { type ServerResponse } from 'node:http'
-import { once } from 'node:events'
+import { EventEmitter, once } from 'node:events'
 import t, { type Test } from 'tap'
 import { StreamCounters, StreamPump, createEncoder, streamHeaders } from '../lib/index.js'
 import { deferred } from './helpers/deferred.js'
@@ -116,5 +116,33 @@ t.test('an iterator whose return() throws is still released', async t => {
   client.close()
   await client.ended
   while (counters.open !== 0) await new Promise(resolve => setImmediate(resolve))
+  t.equal(counters.aborted, 1)
+})
+
+t.test('a sink that never pushes back still gets event-loop turns from an endless sync source', async t => {
+  // A response whose writes always succeed (a huge socket buffer): no drain ever comes, so
+  // only the pump's own yielding lets the timer below run and close the stream.
+  const sink = Object.assign(new EventEmitter(), {
+    writes: 0,
+    write (): boolean { sink.writes++; return true },
+    end (): void {},
+    destroy (): void {},
+    socket: null
+  })
+  const finished = deferred<void>()
+  const counters = new StreamCounters()
+  const pump = new StreamPump(sink, {
+    * [Symbol.iterator] () {
+      try {
+        for (;;) yield 'x'.repeat(100)
+      } finally {
+        finished.resolve()
+      }
+    }
+  }, { encoder: createEncoder('ndjson'), config: { heartbeatMs: 0, counters, writeHead: () => {} } })
+  setImmediate(() => sink.emit('close'))
+  t.equal(await pump.start(), undefined)
+  await finished.promise
+  t.ok(sink.writes >= 8, `it wrote (${sink.writes} writes) and yielded before the close`)
   t.equal(counters.aborted, 1)
 })

@@ -5,6 +5,7 @@
  */
 import { errors } from '../errors.js'
 import type { PreparedEvent } from '../prepared-event.js'
+import type { PushConsumer, PushSource } from '../push-consumer.js'
 import type { SseEvent } from '../sse-event.js'
 import { EventQueue } from './event-queue.js'
 import type { OverflowPolicy } from './hub-options.js'
@@ -52,7 +53,7 @@ interface Waiter {
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
 
 /** The implementation of {@link HubSubscription}; created by the hub only. */
-export class Subscription implements HubSubscription {
+export class Subscription implements HubSubscription, PushSource {
   readonly topic: string
   private readonly host: SubscriptionHost
   private readonly maxQueue: number
@@ -65,6 +66,7 @@ export class Subscription implements HubSubscription {
   // Set after a resume: live events up to this id were replayed (or seen) already.
   private watermark: string | undefined = undefined
   private waiter: Waiter | undefined = undefined
+  private consumer: PushConsumer | undefined = undefined
   private failure: unknown = undefined
   private closed = false
   private released = false
@@ -82,6 +84,11 @@ export class Subscription implements HubSubscription {
 
   [Symbol.asyncIterator] (): this {
     return this
+  }
+
+  /** The push path: live events go straight to `consumer` while it waits and has room. */
+  attachConsumer (consumer: PushConsumer): void {
+    this.consumer = consumer
   }
 
   /** True once the subscription has ended or failed; it receives nothing more. */
@@ -123,8 +130,13 @@ export class Subscription implements HubSubscription {
   push (event: PreparedEvent): void {
     const waiter = this.waiter
     if (waiter !== undefined && !this.replaying) {
-      // A consumer is waiting, so the queue is empty: no copy, no queue slot.
+      // A consumer is waiting, so the queue is empty: no copy, no queue slot, and when it can
+      // write at once, not even a promise.
       if (this.isDuplicate(event)) return
+      if (this.consumer?.accept(event) === true) {
+        this.host.totals.delivered++
+        return
+      }
       this.waiter = undefined
       this.host.totals.delivered++
       waiter.resolve({ done: false, value: event })
@@ -226,6 +238,7 @@ export class Subscription implements HubSubscription {
     this.host.totals.queued -= this.queue.length
     this.queue.clear()
     this.backlog = undefined
+    this.consumer = undefined
     this.host.detach(this)
   }
 }
