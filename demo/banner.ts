@@ -34,7 +34,8 @@ export function formatBanner (baseUrl: string): string {
   ]
   const width = Math.max(...ROUTE_GUIDE.map(route => route.path.length))
   for (const route of ROUTE_GUIDE) {
-    lines.push(`    ${route.method} ${route.path.padEnd(width)}  ${route.summary}`)
+    // 'POST' is one letter longer than 'GET': pad methods too, so the paths line up.
+    lines.push(`    ${route.method.padEnd(4)} ${route.path.padEnd(width)}  ${route.summary}`)
     lines.push(`        curl ${route.curlArgs} '${baseUrl}${route.path}'`)
   }
   lines.push('', '  Press Ctrl+C to stop.', '')
