@@ -32,12 +32,13 @@ export function formatBanner (baseUrl: string): string {
     '',
     '  Routes:'
   ]
-  const width = Math.max(...ROUTE_GUIDE.map(route => route.path.length))
-  for (const route of ROUTE_GUIDE) {
-    // 'POST' is one letter longer than 'GET': pad methods too, so the paths line up.
-    lines.push(`    ${route.method.padEnd(4)} ${route.path.padEnd(width)}  ${route.summary}`)
+  // Pad "METHOD /path" as one piece: POST is one letter longer than GET.
+  const heads = ROUTE_GUIDE.map(route => `${route.method} ${route.path}`)
+  const width = Math.max(...heads.map(head => head.length))
+  ROUTE_GUIDE.forEach((route, i) => {
+    lines.push(`    ${(heads[i] as string).padEnd(width)}  ${route.summary}`)
     lines.push(`        curl ${route.curlArgs} '${baseUrl}${route.path}'`)
-  }
+  })
   lines.push('', '  Press Ctrl+C to stop.', '')
   return lines.join('\n') + '\n'
 }
