@@ -5,16 +5,14 @@
 // cannot reach back (an in-memory hub restarted), the server sends a `reset` event and the
 // panel says so. Everything the server or a person sends goes in with textContent.
 
-/* global EventSource, fetch, localStorage, location */
+/* global fetch, localStorage */
 
 import { connectionBadge } from './connection-badge.js'
+import { openLiveStream } from './live-stream.js'
 
 const STREAM_URL = '/api/chat/stream'
 const POST_URL = '/api/chat'
 const MAX_SHOWN = 200
-const RATE_WINDOW_MS = 5000
-const FIRST_RETRY_MS = 1000
-const MAX_RETRY_MS = 15000
 const NAME_KEY = 'fastify-stream-demo.chat-name'
 const LIMITS = { name: 32, text: 500 }
 
@@ -109,71 +107,20 @@ function createChatLog (parts) {
 
 /** Follows the chat stream; reconnects forever, always after the last id seen. */
 function followChat (log, onStatus) {
-  let cursor = ''
-  let retryMs = FIRST_RETRY_MS
-  let everOpened = false
-  const arrivals = []
-  const status = { state: 'connecting', lastEventId: '', rate: 0, reconnects: 0, notice: '' }
-  const report = () => {
-    const now = performance.now()
-    while (arrivals.length > 0 && now - arrivals[0] > RATE_WINDOW_MS) arrivals.shift()
-    status.rate = arrivals.length / (RATE_WINDOW_MS / 1000)
-    status.lastEventId = cursor
-    onStatus({ ...status })
-  }
-  const setState = (state, notice = status.notice) => {
-    status.state = state
-    status.notice = notice
-    report()
-  }
-  const connect = () => {
-    const url = new URL(STREAM_URL, location.href)
-    if (cursor !== '') url.searchParams.set('lastEventId', cursor)
-    const source = new EventSource(url)
-    source.addEventListener('open', () => {
-      if (everOpened) status.reconnects++
-      everOpened = true
-      retryMs = FIRST_RETRY_MS
-      setState('open', '')
-    })
-    source.addEventListener('error', () => {
-      if (source.readyState === EventSource.CONNECTING) return setState('reconnecting')
-      // CLOSED after an HTTP error (e.g. 503 while the server restarts): the browser gives up,
-      // so open a new EventSource that carries the cursor in the query.
-      source.close()
-      setState('reconnecting', status.notice || 'server unavailable')
-      setTimeout(connect, retryMs)
-      retryMs = Math.min(retryMs * 2, MAX_RETRY_MS)
-    })
-    source.addEventListener('chat', event => {
-      cursor = event.lastEventId
-      arrivals.push(performance.now())
-      log.message(JSON.parse(event.data), event.lastEventId)
-      report()
-    })
-    // The resume could not be honoured: say so, then continue from the position it gives.
-    source.addEventListener('reset', event => {
-      cursor = event.lastEventId
-      const { reason } = JSON.parse(event.data)
-      log.notice(RESET_TEXT[reason] ?? RESET_TEXT.unknown, reason)
-      report()
-      // An empty position clears the browser's Last-Event-ID, and the browser would then fall
-      // back to the stale ?lastEventId= in this source's URL on its next reconnect: reopen
-      // without it.
-      if (cursor === '' && url.searchParams.has('lastEventId')) {
-        source.close()
-        connect()
+  openLiveStream({
+    url: STREAM_URL,
+    eventName: 'chat',
+    onEvent: (message, id) => log.message(message, id),
+    onStatus,
+    extraEvents: {
+      // The resume could not be honoured: say so, then continue from the position it gives.
+      reset: (event, stream) => {
+        const { reason } = JSON.parse(event.data)
+        log.notice(RESET_TEXT[reason] ?? RESET_TEXT.unknown, reason)
+        stream.moveTo(event.lastEventId)
       }
-    })
-    // The server's in-band error (shutdown, or this page fell behind); the browser reconnects.
-    source.addEventListener('stream-error', event => {
-      const { code } = JSON.parse(event.data)
-      status.notice = code === 'FST_STREAM_SHUTDOWN' ? 'server restarting' : code === 'FST_STREAM_SLOW_CONSUMER' ? 'catching up' : code
-    })
-  }
-  connect()
-  setInterval(report, 1000)
-  report()
+    }
+  })
 }
 
 function setupForm (parts) {

@@ -17,14 +17,24 @@ const MAX_RETRY_MS = 15000
  * @typedef {{ state: StreamState, lastEventId: string, rate: number, reconnects: number, notice: string }} StreamStatus
  */
 
+// What the page shows for the server's in-band errors.
+const FAULT_NOTICES = {
+  FST_STREAM_SHUTDOWN: 'server restarting',
+  FST_STREAM_SLOW_CONSUMER: 'catching up'
+}
+
 /**
  * Opens `url` and calls `onEvent(data, id)` for every `eventName` event (JSON data).
+ * `extraEvents` handles other event names; each handler gets the message and the stream's
+ * controls (e.g. `moveTo(id)` when the server moves the cursor).
  *
  * @param {{ url: string, eventName: string, onEvent: (data: unknown, id: string) => void,
- *   onStatus: (status: StreamStatus) => void }} options
+ *   onStatus: (status: StreamStatus) => void,
+ *   extraEvents?: Record<string, (message: MessageEvent, controls: { moveTo: (id: string) => void }) => void> }} options
  */
-export function openLiveStream ({ url, eventName, onEvent, onStatus }) {
+export function openLiveStream ({ url, eventName, onEvent, onStatus, extraEvents = {} }) {
   let baseUrl = url
+  let target
   let source
   let retryTimer
   let retryMs = FIRST_RETRY_MS
@@ -44,8 +54,22 @@ export function openLiveStream ({ url, eventName, onEvent, onStatus }) {
     report()
   }
 
+  const controls = {
+    /** Continue after `id`, the position the server gave (a hub `reset` event does that). */
+    moveTo (id) {
+      status.lastEventId = id
+      report()
+      // An empty position clears the browser's Last-Event-ID, and on its next reconnect the
+      // browser would fall back to the stale ?lastEventId= in this URL: reopen without it.
+      if (id === '' && target.searchParams.has('lastEventId')) {
+        source.close()
+        connect()
+      }
+    }
+  }
+
   const connect = () => {
-    const target = new URL(baseUrl, location.href)
+    target = new URL(baseUrl, location.href)
     if (status.lastEventId !== '') target.searchParams.set('lastEventId', status.lastEventId)
     const es = new EventSource(target)
     source = es
@@ -71,8 +95,11 @@ export function openLiveStream ({ url, eventName, onEvent, onStatus }) {
     // The server's in-band error; on shutdown the connection then ends and we reconnect.
     es.addEventListener('stream-error', message => {
       const fault = JSON.parse(message.data)
-      status.notice = fault.code === 'FST_STREAM_SHUTDOWN' ? 'server restarting' : fault.code
+      status.notice = FAULT_NOTICES[fault.code] ?? fault.code
     })
+    for (const [name, handle] of Object.entries(extraEvents)) {
+      es.addEventListener(name, message => handle(message, controls))
+    }
     // A finite stream says it is done; reconnecting would only start it again.
     es.addEventListener('end', () => {
       es.close()
