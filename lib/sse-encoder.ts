@@ -22,6 +22,12 @@ export interface SseEncoderOptions {
   endEvent?: string | false
   /** Name of the in-band error event (default `'stream-error'`). */
   errorEvent?: string
+  /**
+   * Told once per name when an event is called `error` or `open`: EventSource fires its own
+   * events by those names, so listeners for them mix the server's data with connection
+   * state (WHATWG HTML §9.2; SSE-VECTORS S11). The event is still sent.
+   */
+  onWarning?: (message: string) => void
 }
 
 /**
@@ -63,8 +69,11 @@ class SseEncoder implements Encoder {
   private readonly open: string
   private readonly end: string
   private readonly errorEvent: string
+  private readonly onWarning: ((message: string) => void) | undefined
+  private readonly warned = new Set<string>()
 
   constructor (options: SseEncoderOptions) {
+    this.onWarning = options.onWarning
     this.serialize = createSerialize(options.serializer)
     this.open = options.retryMs === undefined ? HEARTBEAT : 'retry: ' + checkRetry(options.retryMs) + '\n\n'
     const endEvent = options.endEvent ?? 'end'
@@ -80,8 +89,17 @@ class SseEncoder implements Encoder {
   encode (item: unknown): string {
     // The hot path: plain values become one data field without building an event object.
     if (typeof item === 'string') return fieldLines('data', item) + '\n'
-    if (isSseEvent(item)) return encodeSseEvent(item, this.serialize)
+    if (isSseEvent(item)) {
+      if (this.onWarning !== undefined && (item.event === 'error' || item.event === 'open')) this.warnReserved(item.event)
+      return encodeSseEvent(item, this.serialize)
+    }
     return fieldLines('data', this.serialize(item)) + '\n'
+  }
+
+  private warnReserved (name: string): void {
+    if (this.warned.has(name)) return
+    this.warned.add(name)
+    this.onWarning?.(`fastify-stream: an SSE event is named "${name}", which EventSource also fires for its own ${name === 'error' ? 'connection errors' : 'connection opens'}; rename the event so clients can tell them apart`)
   }
 
   faultFrame (fault: StreamFault): string {

@@ -19,7 +19,7 @@ import type { ReplySourceContext } from './types.js'
  */
 const plugin: FastifyPluginAsync<FastifyStreamOptions> = async function fastifyStream (fastify, rawOptions) {
   const options = resolveOptions(rawOptions)
-  const registry = createRegistry(options)
+  const registry = createRegistry(options, message => fastify.log.warn(message))
 
   fastify.decorate('streams', { getter: () => registry.counters })
   decorateHub(fastify, rawOptions.hub, registry.counters)

@@ -32,11 +32,13 @@ export interface StreamRegistry {
   configs: Map<string, PumpConfig>
   /** Stateless encoders (SSE, NDJSON) by the option values that shape their frames. */
   encoders: Map<string, Encoder>
+  /** Where encoders report a questionable event name (the instance's logger). */
+  warn: (message: string) => void
 }
 
 /** Creates the registry for validated plugin options. */
-export function createRegistry (options: ResolvedOptions): StreamRegistry {
-  return { options, counters: new StreamCounters(), open: new Set<StreamPump>(), closing: false, configs: new Map(), encoders: new Map() }
+export function createRegistry (options: ResolvedOptions, warn: (message: string) => void): StreamRegistry {
+  return { options, counters: new StreamCounters(), open: new Set<StreamPump>(), closing: false, configs: new Map(), encoders: new Map(), warn }
 }
 
 /** The pump config for `options`, shared by every stream with the same settings. */
@@ -56,10 +58,11 @@ export function configFor (registry: StreamRegistry, options: ResolvedOptions): 
  */
 export function encoderFor (registry: StreamRegistry, options: ResolvedOptions, format: StreamFormat): Encoder {
   const base = registry.options
-  if (format === 'csv' || options.serializer !== base.serializer) return createEncoder(format, options)
+  if (format === 'csv') return createEncoder(format, options)
+  if (options.serializer !== base.serializer) return createEncoder(format, { ...options, onWarning: registry.warn })
   const framedAsBase = options.retryMs === base.retryMs && options.endEvent === base.endEvent && options.errorEvent === base.errorEvent
   const key = format === 'sse' && !framedAsBase ? `sse|${options.retryMs}|${options.endEvent}|${options.errorEvent}` : format
-  return cached(registry.encoders, key, () => createEncoder(format, options))
+  return cached(registry.encoders, key, () => createEncoder(format, { ...options, onWarning: registry.warn }))
 }
 
 function cached<T> (cache: Map<string, T>, key: string, make: () => T): T {

@@ -241,3 +241,22 @@ t.test('per-call options left undefined keep the plugin defaults', async t => {
   const res = await app.inject({ url: '/' })
   t.equal(res.body, ':\n\ndata: x\n\nevent: done\ndata:\n\n')
 })
+
+t.test('S11: events named error or open are sent, with one warning per name', async t => {
+  const warnings: string[] = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } } } })
+  await app.register(fastifyStream)
+  t.teardown(() => app.close())
+  app.get('/', (_request, reply) => reply.stream([
+    sse({ event: 'error', data: 1 }), sse({ event: 'error', data: 2 }), sse({ event: 'open', data: 3 }), sse({ event: 'tick', data: 4 })
+  ], { format: 'sse', endEvent: false }))
+  app.get('/custom', (_request, reply) => reply.stream([sse({ event: 'open', data: 5 })], { format: 'sse', serializer: String }))
+  const res = await app.inject({ url: '/' })
+  t.equal(res.body, ':\n\nevent: error\ndata: 1\n\nevent: error\ndata: 2\n\nevent: open\ndata: 3\n\nevent: tick\ndata: 4\n\n')
+  await app.inject({ url: '/' })
+  t.equal(warnings.length, 2, 'once per name, not per event or per stream')
+  t.match(warnings[0], /named "error".*rename the event/)
+  t.match(warnings[1], /named "open"/)
+  await app.inject({ url: '/custom' })
+  t.equal(warnings.length, 3, 'an encoder made for a per-call serializer warns too')
+})
