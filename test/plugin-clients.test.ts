@@ -209,3 +209,19 @@ t.test('the core works with default options too', async t => {
   await client.ended
   t.equal(client.text, '"x"\n')
 })
+
+t.test('eventsource@4: onopen fires while the source has produced nothing yet', async t => {
+  const { app, url } = await listenApp(app => {
+    app.get('/', (_request, reply) => reply.stream(async function * ({ signal }) {
+      await delay(60_000, undefined, { signal })
+    }))
+  })
+  t.teardown(() => app.close())
+  const source = new EventSource(url, { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, accept: 'text/event-stream' } }) })
+  t.teardown(() => source.close())
+  const opened = deferred()
+  source.onopen = () => opened.resolve()
+  await opened.promise
+  t.equal(source.readyState, EventSource.OPEN)
+  t.equal(app.streams.events, 0, 'no event was needed to open')
+})
