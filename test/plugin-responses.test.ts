@@ -260,3 +260,15 @@ t.test('S11: events named error or open are sent, with one warning per name', as
   await app.inject({ url: '/custom' })
   t.equal(warnings.length, 3, 'an encoder made for a per-call serializer warns too')
 })
+
+t.test('a non-async handler may call reply.stream() without returning it', async t => {
+  const app = await appWith()
+  app.setErrorHandler((err, _request, reply) => { reply.code(409).send({ handled: (err as Error).message }) })
+  app.get('/', (_request, reply) => { reply.stream(async function * () { yield 'a'; yield 'b' }, { format: 'sse' }) })
+  app.get('/fails', (_request, reply) => { reply.stream(async function * () { throw new Error('early') }) })
+  const ok = await app.inject({ url: '/' })
+  t.equal(ok.body, ':\n\ndata: a\n\ndata: b\n\nevent: end\ndata:\n\n')
+  const failed = await app.inject({ url: '/fails' })
+  t.equal(failed.statusCode, 409, 'an error before the head still reaches the error handler')
+  t.same(failed.json(), { handled: 'early' })
+})
