@@ -7,7 +7,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { StreamCounters } from './counters.js'
 import { createEncoder, type EncoderOptions } from './create-encoder.js'
 import { STREAM_FORMATS, type StreamFormat } from './encoder.js'
-import { errors } from './errors.js'
+import { errors, isStreamError, type StreamError } from './errors.js'
 import { streamHeaders } from './headers.js'
 import { resolveLastEventId } from './last-event-id.js'
 import { negotiateFormat } from './negotiate.js'
@@ -68,11 +68,11 @@ export async function streamResponse (
 }
 
 function answerError (res: ServerResponse | Http2ServerResponse, err: unknown): void {
-  const status = (err as { statusCode?: number }).statusCode ?? 500
-  const code = (err as { code?: string }).code
+  // A source may throw anything, null included; only an Error can carry a status.
+  const status = err instanceof Error ? (err as StreamError).statusCode ?? 500 : 500
   // Only our own codes are safe to show; anything else may carry internals.
-  const body = code?.startsWith('FST_STREAM_') === true
-    ? { statusCode: status, code, message: (err as Error).message }
+  const body = isStreamError(err)
+    ? { statusCode: status, code: err.code, message: err.message }
     : { statusCode: status, message: 'Internal Server Error' }
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
   res.end(JSON.stringify(body))

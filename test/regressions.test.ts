@@ -6,6 +6,9 @@ import { createCsvEncoder } from '../lib/csv-encoder.js'
 import { negotiateFormat } from '../lib/negotiate.js'
 import { createSseEncoder } from '../lib/sse-encoder.js'
 import fastifyStream from '../plugin/index.js'
+import { streamResponse } from '../lib/stream-response.js'
+import http from 'node:http'
+import { once } from 'node:events'
 
 function codeOf (fn: () => unknown): { code: string | undefined, message: string } | undefined {
   try {
@@ -73,4 +76,20 @@ t.test('CSV: a header derived after positional rows is not written mid-file', as
   const encoder = createCsvEncoder()
   const text = encoder.preamble() + encoder.encode([1, 2]) + encoder.encode({ b: 'x', a: 'y' }) + encoder.encode({ a: 'z', b: 'w' })
   t.equal(text, '1,2\r\nx,y\r\nw,z\r\n', 'later objects follow the first object\'s key order, with no header row')
+})
+
+t.test('core: a source that throws null before its first item gets a 500, not a crash', async t => {
+  const server = http.createServer((req, res) => {
+    // eslint-disable-next-line no-throw-literal
+    streamResponse(req, res, async function * () { throw null }).catch(err => { t.fail(`streamResponse rejected: ${String(err)}`) })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => server.close())
+  const { port } = server.address() as { port: number }
+  const response = await new Promise<http.IncomingMessage>(resolve => http.get(`http://127.0.0.1:${port}/`, resolve))
+  let body = ''
+  for await (const chunk of response) body += String(chunk)
+  t.equal(response.statusCode, 500)
+  t.same(JSON.parse(body), { statusCode: 500, message: 'Internal Server Error' })
 })
