@@ -219,7 +219,23 @@ export class StreamPump implements PushConsumer {
    * room and the item has a shared frame in this format.
    */
   accept (item: unknown): boolean {
-    if (this.state !== OPEN || this.needDrain || !isPreparedEvent(item)) return false
+    return this.state === OPEN && !this.needDrain && this.writeShared(item)
+  }
+
+  /** Frames one item into the pending string (or writes a shared frame as it is). */
+  private push (item: unknown): void {
+    if (this.writeShared(item)) return
+    this.pending += this.encoder.encode(item)
+    this.config.counters.events++
+    if (this.pending.length >= FLUSH_CHARS) this.flush()
+  }
+
+  /**
+   * Writes a hub event's cached frame as it is (after what is pending, to keep the order).
+   * @returns false when `item` has no shared frame in this format, so it must be encoded.
+   */
+  private writeShared (item: unknown): boolean {
+    if (!isPreparedEvent(item)) return false
     const frame = item.frame(this.encoder.format)
     if (frame === undefined) return false
     this.flush()
@@ -228,24 +244,8 @@ export class StreamPump implements PushConsumer {
     return true
   }
 
-  /** Frames one item into the pending string (or writes a shared frame as it is). */
-  private push (item: unknown): void {
-    if (isPreparedEvent(item)) {
-      const frame = item.frame(this.encoder.format)
-      if (frame !== undefined) {
-        this.flush()
-        this.write(frame, frame.length)
-        this.config.counters.events++
-        return
-      }
-    }
-    this.pending += this.encoder.encode(item)
-    this.config.counters.events++
-    if (this.pending.length >= FLUSH_CHARS) this.flush()
-  }
-
-  /** @internal writes what is pending in one res.write(). */
-  flush (): void {
+  /** Writes what is pending in one res.write(). */
+  private flush (): void {
     if (this.pending === '') return
     const chunk = this.pending
     this.pending = ''
