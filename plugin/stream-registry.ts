@@ -48,7 +48,7 @@ export function configFor (registry: StreamRegistry, options: ResolvedOptions): 
   const key = options.heartbeatMs === registry.options.heartbeatMs
     ? (negotiated ? 'negotiated' : 'forced')
     : `${options.heartbeatMs}|${negotiated}`
-  return cached(registry.configs, key, () => createConfig(registry, options.heartbeatMs, negotiated))
+  return registry.configs.get(key) ?? remember(registry.configs, key, createConfig(registry, options.heartbeatMs, negotiated))
 }
 
 /**
@@ -62,15 +62,12 @@ export function encoderFor (registry: StreamRegistry, options: ResolvedOptions, 
   if (options.serializer !== base.serializer) return createEncoder(format, { ...options, onWarning: registry.warn })
   const framedAsBase = options.retryMs === base.retryMs && options.endEvent === base.endEvent && options.errorEvent === base.errorEvent
   const key = format === 'sse' && !framedAsBase ? `sse|${options.retryMs}|${options.endEvent}|${options.errorEvent}` : format
-  return cached(registry.encoders, key, () => createEncoder(format, { ...options, onWarning: registry.warn }))
+  return registry.encoders.get(key) ?? remember(registry.encoders, key, createEncoder(format, { ...options, onWarning: registry.warn }))
 }
 
-function cached<T> (cache: Map<string, T>, key: string, make: () => T): T {
-  let value = cache.get(key)
-  if (value === undefined) {
-    value = make()
-    if (cache.size < MAX_CACHED) cache.set(key, value)
-  }
+// Called only on a miss (after `??`), so a hit allocates nothing on the stream-start path.
+function remember<T> (cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size < MAX_CACHED) cache.set(key, value)
   return value
 }
 
