@@ -3,6 +3,7 @@
  * so a mistake fails loudly with FST_STREAM_INVALID_OPTION instead of misbehaving later.
  */
 import { errors, STREAM_FORMATS, type Serializer, type StreamFormat } from '../lib/index.js'
+import { isIntegerIn } from '../lib/option-checks.js'
 import { checkHubOption, type HubOption } from './hub.js'
 
 /** Options shared by the plugin and `reply.stream()`; per-call values win. */
@@ -65,8 +66,8 @@ type Check = (value: unknown) => string | undefined
 
 // One rule per option: it returns what is wrong, phrased to finish "option X ...".
 const CHECKS: Record<string, Check> = {
-  heartbeatMs: value => isInteger(value, 0, MAX_TIMER_MS) ? undefined : `must be an integer from 0 to ${MAX_TIMER_MS} (ms; 0 disables heartbeats)`,
-  retryMs: value => isInteger(value, 0, Number.MAX_SAFE_INTEGER) ? undefined : 'must be a non-negative integer (ms)',
+  heartbeatMs: value => isIntegerIn(value, 0, MAX_TIMER_MS) ? undefined : `must be an integer from 0 to ${MAX_TIMER_MS} (ms; 0 disables heartbeats)`,
+  retryMs: value => isIntegerIn(value, 0, Number.MAX_SAFE_INTEGER) ? undefined : 'must be a non-negative integer (ms)',
   serializer: value => typeof value === 'function' ? undefined : 'must be a function (value) => string',
   endEvent: value => value === false || isEventName(value) ? undefined : `${NAME_RULE}, or false`,
   errorEvent: value => isEventName(value) ? undefined : NAME_RULE,
@@ -76,9 +77,9 @@ const CHECKS: Record<string, Check> = {
   format: value => isFormat(value) ? undefined : `must be one of ${STREAM_FORMATS.join(', ')}`,
   formats: value => Array.isArray(value) && value.length > 0 && value.every(isFormat) ? undefined : `must be a non-empty array of ${STREAM_FORMATS.join(', ')}`,
   defaultFormat: value => isFormat(value) ? undefined : `must be one of ${STREAM_FORMATS.join(', ')}`,
-  maxLastEventIdLength: value => isInteger(value, 1, 65536) ? undefined : 'must be an integer from 1 to 65536 (characters)',
+  maxLastEventIdLength: value => isIntegerIn(value, 1, 65536) ? undefined : 'must be an integer from 1 to 65536 (characters)',
   lastEventIdQuery: value => value === false || (typeof value === 'string' && value !== '') ? undefined : 'must be a query parameter name, or false',
-  maxStreams: value => value === Infinity || isInteger(value, 1, Number.MAX_SAFE_INTEGER) ? undefined : 'must be a positive integer, or Infinity',
+  maxStreams: value => value === Infinity || isIntegerIn(value, 1, Number.MAX_SAFE_INTEGER) ? undefined : 'must be a positive integer, or Infinity',
   hub: checkHubOption
 }
 
@@ -141,10 +142,6 @@ function checkOption (key: string, value: unknown, allowed: Set<string>): void {
   if (!allowed.has(key)) throw new errors.FST_STREAM_INVALID_OPTION(key, 'is not an option here; check its spelling against the README')
   const problem = CHECKS[key]?.(value)
   if (problem !== undefined) throw new errors.FST_STREAM_INVALID_OPTION(key, problem)
-}
-
-function isInteger (value: unknown, min: number, max: number): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
 }
 
 function isFormat (value: unknown): value is StreamFormat {

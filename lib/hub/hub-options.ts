@@ -3,7 +3,7 @@
  * FST_STREAM_INVALID_OPTION where it is made, not as odd behaviour under load.
  */
 import type { StreamCounters } from '../counters.js'
-import { errors } from '../errors.js'
+import { invalidOption, isIntegerIn } from '../option-checks.js'
 import type { Serializer } from '../serialize.js'
 import type { HubAdapter, HubLogger } from './hub-adapter.js'
 
@@ -61,15 +61,15 @@ const KEYS = new Set(['adapter', 'historySize', 'maxQueue', 'overflow', 'seriali
  * @throws FST_STREAM_INVALID_OPTION naming the option and how to fix it.
  */
 export function resolveHubOptions (options: HubOptions): ResolvedHubOptions {
-  if (typeof options !== 'object' || options === null) throw invalid('hub', 'must be an object of hub options')
+  if (typeof options !== 'object' || options === null) throw invalidOption('hub', 'must be an object of hub options')
   for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) throw invalid(key, 'is not a hub option; use adapter, historySize, maxQueue, overflow, serializer, logger or counters')
+    if (!KEYS.has(key)) throw invalidOption(key, 'is not a hub option; use adapter, historySize, maxQueue, overflow, serializer, logger or counters')
   }
   const { adapter, serializer, logger, counters } = options
-  if (adapter !== undefined && !isAdapter(adapter)) throw invalid('adapter', 'must be a HubAdapter, e.g. from createRedisAdapter()')
-  if (serializer !== undefined && typeof serializer !== 'function') throw invalid('serializer', 'must be a function (value) => string')
-  if (logger !== undefined && !isLogger(logger)) throw invalid('logger', 'must have info, warn and error methods, like fastify.log')
-  if (counters !== undefined && (typeof counters !== 'object' || counters === null)) throw invalid('counters', 'must be an object with drops and disconnects numbers')
+  if (adapter !== undefined && !isAdapter(adapter)) throw invalidOption('adapter', 'must be a HubAdapter, e.g. from createRedisAdapter()')
+  if (serializer !== undefined && typeof serializer !== 'function') throw invalidOption('serializer', 'must be a function (value) => string')
+  if (logger !== undefined && !isLogger(logger)) throw invalidOption('logger', 'must have info, warn and error methods, like fastify.log')
+  if (counters !== undefined && (typeof counters !== 'object' || counters === null)) throw invalidOption('counters', 'must be an object with drops and disconnects numbers')
   return {
     historySize: checkCount('historySize', options.historySize ?? 1000, 0, MAX_HISTORY),
     maxQueue: checkCount('maxQueue', options.maxQueue ?? 1000, 1, MAX_QUEUE),
@@ -82,9 +82,9 @@ export function resolveHubOptions (options: HubOptions): ResolvedHubOptions {
  * @throws FST_STREAM_INVALID_OPTION naming the option and how to fix it.
  */
 export function resolveSubscribeOptions (options: SubscribeOptions, defaults: ResolvedHubOptions): { maxQueue: number, overflow: OverflowPolicy } {
-  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object of subscribe options')
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object of subscribe options')
   const signal = options.signal
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid('signal', 'must be an AbortSignal')
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidOption('signal', 'must be an AbortSignal')
   return {
     maxQueue: options.maxQueue === undefined ? defaults.maxQueue : checkCount('maxQueue', options.maxQueue, 1, MAX_QUEUE),
     overflow: options.overflow === undefined ? defaults.overflow : checkOverflow(options.overflow)
@@ -92,13 +92,13 @@ export function resolveSubscribeOptions (options: SubscribeOptions, defaults: Re
 }
 
 function checkCount (name: string, value: unknown, min: number, max: number): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value
-  throw invalid(name, `must be an integer from ${min} to ${max} (events)`)
+  if (isIntegerIn(value, min, max)) return value
+  throw invalidOption(name, `must be an integer from ${min} to ${max} (events)`)
 }
 
 function checkOverflow (value: unknown): OverflowPolicy {
   if (OVERFLOW_POLICIES.includes(value as OverflowPolicy)) return value as OverflowPolicy
-  throw invalid('overflow', `must be one of ${OVERFLOW_POLICIES.join(', ')}`)
+  throw invalidOption('overflow', `must be one of ${OVERFLOW_POLICIES.join(', ')}`)
 }
 
 function isAdapter (value: unknown): value is HubAdapter {
@@ -111,8 +111,4 @@ function isLogger (value: unknown): value is HubLogger {
   const logger = value as HubLogger
   return typeof value === 'object' && value !== null && typeof logger.info === 'function' &&
     typeof logger.warn === 'function' && typeof logger.error === 'function'
-}
-
-function invalid (name: string, problem: string): Error {
-  return new errors.FST_STREAM_INVALID_OPTION(name, problem)
 }

@@ -2,7 +2,7 @@
  * Options of `createRedisAdapter()` and the ioredis settings of its three kinds of
  * connection. Validated once, at creation.
  */
-import { errors } from '../errors.js'
+import { invalidOption, isIntegerIn } from '../option-checks.js'
 
 /** The part of an ioredis client the adapter uses: `duplicate()` makes its own connections. */
 export interface RedisClientLike {
@@ -67,16 +67,16 @@ export function roleSettings (role: ConnectionRole, options: ResolvedRedisOption
  * @throws FST_STREAM_INVALID_OPTION naming the option and how to fix it.
  */
 export function resolveRedisOptions (options: RedisAdapterOptions): ResolvedRedisOptions {
-  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object with url or client')
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object with url or client')
   for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) throw invalid(key, `is not a Redis adapter option; use ${[...KEYS].join(', ')}`)
+    if (!KEYS.has(key)) throw invalidOption(key, `is not a Redis adapter option; use ${[...KEYS].join(', ')}`)
   }
   const { url, client, keyPrefix = 'fastify-stream:', redisOptions = {} } = options
-  if ((url === undefined) === (client === undefined)) throw invalid('url', 'or "client" is required, and only one of them')
-  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) throw invalid('url', 'must be a redis:// or rediss:// URL')
-  if (client !== undefined && typeof (client as RedisClientLike | null)?.duplicate !== 'function') throw invalid('client', 'must be an ioredis client')
-  if (typeof keyPrefix !== 'string' || keyPrefix.length > 64) throw invalid('keyPrefix', 'must be a string of at most 64 characters')
-  if (typeof redisOptions !== 'object' || redisOptions === null) throw invalid('redisOptions', 'must be an object of ioredis options')
+  if ((url === undefined) === (client === undefined)) throw invalidOption('url', 'or "client" is required, and only one of them')
+  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) throw invalidOption('url', 'must be a redis:// or rediss:// URL')
+  if (client !== undefined && typeof (client as RedisClientLike | null)?.duplicate !== 'function') throw invalidOption('client', 'must be an ioredis client')
+  if (typeof keyPrefix !== 'string' || keyPrefix.length > 64) throw invalidOption('keyPrefix', 'must be a string of at most 64 characters')
+  if (typeof redisOptions !== 'object' || redisOptions === null) throw invalidOption('redisOptions', 'must be an object of ioredis options')
   return {
     keyPrefix,
     blockMs: checkInteger('blockMs', options.blockMs ?? 5000, 1, MAX_MS),
@@ -88,10 +88,6 @@ export function resolveRedisOptions (options: RedisAdapterOptions): ResolvedRedi
 }
 
 function checkInteger (name: string, value: unknown, min: number, max: number): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value
-  throw invalid(name, `must be an integer from ${min} to ${max}`)
-}
-
-function invalid (name: string, problem: string): Error {
-  return new errors.FST_STREAM_INVALID_OPTION(name, problem)
+  if (isIntegerIn(value, min, max)) return value
+  throw invalidOption(name, `must be an integer from ${min} to ${max}`)
 }
