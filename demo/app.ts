@@ -46,6 +46,7 @@ export async function buildApp (overrides: Partial<DemoConfig> = {}): Promise<Fa
     heartbeatMs: config.heartbeatMs,
     retryMs: config.retryMs,
     maxStreams: config.maxStreams,
+    maxStreamsPerClient: config.maxStreamsPerClient,
     hub: await hubOptions(config)
   })
   await app.register(fastifyCors, corsOptions(config.corsOrigins))

@@ -1,7 +1,8 @@
 /**
- * What the server prints once it listens: where the dashboard is, and every route with a
- * curl line that can be pasted as it is.
+ * What the server prints once it listens: where the dashboard is, the stream limits, and
+ * every route with a curl line that can be pasted as it is.
  */
+import type { DemoConfig } from './config.js'
 
 /** One route as the banner and the README describe it. */
 export interface RouteGuide {
@@ -24,11 +25,15 @@ export const ROUTE_GUIDE: readonly RouteGuide[] = [
   { method: 'POST', path: '/api/chat', summary: 'post a chat message', curlArgs: '-H \'content-type: application/json\' -d \'{"name":"ada","text":"hello"}\'' }
 ]
 
-/** The banner for a server listening at `baseUrl` (no trailing slash). */
-export function formatBanner (baseUrl: string): string {
+/** The limits the banner states, so whoever load-tests the demo knows which 503 or 429 to expect. */
+export type BannerLimits = Pick<DemoConfig, 'maxStreams' | 'maxStreamsPerClient'>
+
+/** The banner for a server listening at `baseUrl` (no trailing slash) with `limits`. */
+export function formatBanner (baseUrl: string, limits: BannerLimits): string {
   const lines = [
     '',
     `  fastify-stream demo is running at ${baseUrl}/`,
+    `  Streams: at most ${limits.maxStreams} open (MAX_STREAMS), ${limits.maxStreamsPerClient} per client (MAX_STREAMS_PER_CLIENT)`,
     '',
     '  Routes:'
   ]

@@ -18,6 +18,14 @@ export interface DemoConfig {
   logLevel: string
   /** Most streams open at once; more get 503 (`MAX_STREAMS`, default 10000). */
   maxStreams: number
+  /**
+   * Most streams one client address may hold open at once; more get 429
+   * (`MAX_STREAMS_PER_CLIENT`, default 32). A dashboard tab holds three, so 32 leaves room
+   * for several tabs while one address cannot take the whole `MAX_STREAMS` budget. Behind a
+   * reverse proxy every client has the proxy's address (the demo does not trust
+   * X-Forwarded-For), so raise it there.
+   */
+  maxStreamsPerClient: number
   /** SSE reconnection delay sent to browsers, in ms (`SSE_RETRY_MS`, default 1000). */
   retryMs: number
   /** Idle SSE heartbeat, in ms (`HEARTBEAT_MS`, default 15000; 0 disables). */
@@ -33,6 +41,7 @@ export const DEFAULT_CONFIG: Readonly<DemoConfig> = Object.freeze({
   corsOrigins: [],
   logLevel: 'info',
   maxStreams: 10000,
+  maxStreamsPerClient: 32,
   retryMs: 1000,
   heartbeatMs: 15000,
   redisUrl: undefined
@@ -53,6 +62,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): DemoConfig {
     corsOrigins: parseCorsOrigins(env.CORS_ORIGIN),
     logLevel,
     maxStreams: integer(env, 'MAX_STREAMS', 1, 1_000_000) ?? DEFAULT_CONFIG.maxStreams,
+    maxStreamsPerClient: integer(env, 'MAX_STREAMS_PER_CLIENT', 1, 1_000_000) ?? DEFAULT_CONFIG.maxStreamsPerClient,
     retryMs: integer(env, 'SSE_RETRY_MS', 0, 3_600_000) ?? DEFAULT_CONFIG.retryMs,
     heartbeatMs: integer(env, 'HEARTBEAT_MS', 0, 3_600_000) ?? DEFAULT_CONFIG.heartbeatMs,
     redisUrl: text(env.REDIS_URL)

@@ -28,4 +28,4 @@ try {
 const address = app.server.address()
 const port = typeof address === 'object' && address !== null ? address.port : config.port
 // The one place the demo writes to stdout directly: the banner is for the person who ran it.
-process.stdout.write(formatBanner(baseUrlFor(config.host, port)))
+process.stdout.write(formatBanner(baseUrlFor(config.host, port), config))

@@ -47,7 +47,7 @@ test('app.close() with open streams resolves promptly; each client gets its fina
 
 test(`the server process exits 0 within 2 s of SIGTERM with ${CLIENTS} clients connected`, async t => {
   const child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', MAX_STREAMS: String(CLIENTS + 10) },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', MAX_STREAMS: String(CLIENTS + 10), MAX_STREAMS_PER_CLIENT: String(CLIENTS + 10) },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const exited = new Promise<{ code: number | null, at: number }>(resolve => {

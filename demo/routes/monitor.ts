@@ -7,10 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyPluginAsync } from 'fastify'
 import { sse } from 'fastify-stream'
 import { MetricsSampler, toSample } from '../metrics.js'
+import { integerQuery, type IntegerBounds } from './integer-query.js'
 import { lastEventIdSchema, parseSequenceId } from './query-schemas.js'
 
 /** Bounds of `intervalMs`: faster than 100 ms is noise for a chart and costs CPU per client. */
-export const MONITOR_INTERVAL = { minimum: 100, maximum: 60_000, default: 1000 } as const
+export const MONITOR_INTERVAL: IntegerBounds = { minimum: 100, maximum: 60_000, default: 1000 }
+
+const MONITOR_QUERY = integerQuery({ intervalMs: MONITOR_INTERVAL })
 
 /**
  * Reports `{ type: 'tick' | 'stop', requestId, seq }` for every monitor stream. Costs nothing
@@ -27,10 +30,11 @@ export const monitorRoutes: FastifyPluginAsync = async function monitorRoutes (a
   const sampler = new MetricsSampler(app.streams)
 
   app.get<{ Querystring: MonitorQuery }>('/api/monitor', {
+    preValidation: MONITOR_QUERY.preValidation,
     schema: {
       querystring: {
         type: 'object',
-        properties: { intervalMs: { type: 'integer', ...MONITOR_INTERVAL }, lastEventId: lastEventIdSchema }
+        properties: { ...MONITOR_QUERY.properties, lastEventId: lastEventIdSchema }
       }
     }
   }, (request, reply) => {

@@ -1,8 +1,9 @@
 /**
- * JSON schemas of the demo's query parameters, shared by the routes. Fastify's ajv coerces
- * query strings to numbers first, so `count=abc`, `count=1.5` and out-of-range values all
- * fail here with a 400 that names the parameter and the bound.
+ * The query parameters the demo's routes share. The integer ones are bounds for
+ * `integerQuery()`, which refuses anything but plain digits in range with a 400 that names the
+ * parameter and its bounds; `lastEventId` is a JSON schema.
  */
+import type { IntegerBounds } from './integer-query.js'
 
 /** Most users one feed or export may ask for: big enough for load tests, finite. */
 export const MAX_COUNT = 10_000_000
@@ -11,11 +12,11 @@ export const MAX_SEED = 2_147_483_647
 /** The seed used when the query has none. */
 export const DEFAULT_SEED = 42
 
-/** `count`: how many users, 1 to {@link MAX_COUNT}. */
-export const countSchema = { type: 'integer', minimum: 1, maximum: MAX_COUNT } as const
+/** `count`: how many users, 1 to {@link MAX_COUNT}; no default (each route picks its own). */
+export const COUNT_BOUNDS: IntegerBounds = { minimum: 1, maximum: MAX_COUNT }
 
-/** `seed`: which reproducible sequence of users, 0 to {@link MAX_SEED}. */
-export const seedSchema = { type: 'integer', minimum: 0, maximum: MAX_SEED, default: DEFAULT_SEED } as const
+/** `seed`: which reproducible sequence of users, 0 to {@link MAX_SEED} (default {@link DEFAULT_SEED}). */
+export const SEED_BOUNDS: IntegerBounds = { minimum: 0, maximum: MAX_SEED, default: DEFAULT_SEED }
 
 /**
  * `lastEventId`: the plugin reads it when a client cannot send the `Last-Event-ID` header

@@ -6,10 +6,13 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { StreamFormat } from 'fastify-stream'
 import { USER_COLUMNS, fakeUsers } from '../fake-users.js'
-import { countSchema, seedSchema } from './query-schemas.js'
+import { integerQuery } from './integer-query.js'
+import { COUNT_BOUNDS, SEED_BOUNDS } from './query-schemas.js'
 
 /** Rows when the query has no `count`. */
 export const DEFAULT_EXPORT_COUNT = 1000
+
+const EXPORT_QUERY = integerQuery({ count: { ...COUNT_BOUNDS, default: DEFAULT_EXPORT_COUNT }, seed: SEED_BOUNDS })
 
 const FORMATS: readonly StreamFormat[] = ['csv', 'ndjson']
 
@@ -21,12 +24,8 @@ interface ExportQuery {
 /** The export route. */
 export const usersExportRoutes: FastifyPluginAsync = async function usersExportRoutes (app) {
   app.get<{ Querystring: ExportQuery }>('/api/users/export', {
-    schema: {
-      querystring: {
-        type: 'object',
-        properties: { count: { ...countSchema, default: DEFAULT_EXPORT_COUNT }, seed: seedSchema }
-      }
-    }
+    preValidation: EXPORT_QUERY.preValidation,
+    schema: { querystring: { type: 'object', properties: EXPORT_QUERY.properties } }
   }, (request, reply) => {
     const { count, seed } = request.query
     // CSV unless Accept asks for NDJSON, so a browser's "*/*" download gets the file.

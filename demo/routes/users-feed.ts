@@ -7,10 +7,13 @@ import createError from '@fastify/error'
 import type { FastifyPluginAsync } from 'fastify'
 import { sse, type SseEvent } from 'fastify-stream'
 import { fakeUser } from '../fake-users.js'
-import { countSchema, lastEventIdSchema, parseSequenceId, seedSchema } from './query-schemas.js'
+import { integerQuery, type IntegerBounds } from './integer-query.js'
+import { COUNT_BOUNDS, MAX_COUNT, SEED_BOUNDS, lastEventIdSchema, parseSequenceId } from './query-schemas.js'
 
 /** Bounds of `intervalMs`; 0 means "as fast as the client reads" and needs a `count`. */
-export const FEED_INTERVAL = { minimum: 0, maximum: 60_000, default: 1000 } as const
+export const FEED_INTERVAL: IntegerBounds = { minimum: 0, maximum: 60_000, default: 1000 }
+
+const FEED_QUERY = integerQuery({ intervalMs: FEED_INTERVAL, count: COUNT_BOUNDS, seed: SEED_BOUNDS })
 
 const UnboundedFeedError = createError(
   'DEMO_FEED_UNBOUNDED',
@@ -27,20 +30,16 @@ interface FeedQuery {
 /** The fake-user feed route. */
 export const usersFeedRoutes: FastifyPluginAsync = async function usersFeedRoutes (app) {
   app.get<{ Querystring: FeedQuery }>('/api/users/feed', {
+    preValidation: FEED_QUERY.preValidation,
     schema: {
       querystring: {
         type: 'object',
-        properties: {
-          intervalMs: { type: 'integer', ...FEED_INTERVAL },
-          count: countSchema,
-          seed: seedSchema,
-          lastEventId: lastEventIdSchema
-        }
+        properties: { ...FEED_QUERY.properties, lastEventId: lastEventIdSchema }
       }
     }
   }, (request, reply) => {
     const { intervalMs, count = Infinity, seed } = request.query
-    if (intervalMs === 0 && count === Infinity) throw new UnboundedFeedError(countSchema.maximum)
+    if (intervalMs === 0 && count === Infinity) throw new UnboundedFeedError(MAX_COUNT)
     return reply.stream(({ signal, lastEventId }) => {
       // The id of an event is the user's number, so a resume starts right after it.
       const first = parseSequenceId(lastEventId) + 1

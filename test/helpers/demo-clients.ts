@@ -44,10 +44,19 @@ export interface StreamReader {
   destroy (): void
 }
 
+/** How {@link openStream} connects. */
+export interface OpenStreamOptions {
+  /**
+   * The client's source address, for tests of per-client limits: any of 127.0.0.0/8 reaches
+   * a server on 127.0.0.1 on Linux, and the server sees each as another client.
+   */
+  localAddress?: string
+}
+
 /** Opens `url` with `headers` and resolves once the response head has arrived. */
-export function openStream (url: string, headers: Record<string, string> = {}): Promise<StreamReader> {
+export function openStream (url: string, headers: Record<string, string> = {}, options: OpenStreamOptions = {}): Promise<StreamReader> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false })
+    const req = request(url, { headers, agent: false, ...options })
     req.once('error', reject)
     req.once('response', (res: IncomingMessage) => {
       req.off('error', reject)
