@@ -27,4 +27,11 @@ export class StreamCounters {
   disconnects = 0
   /** Streams that resumed from a `Last-Event-ID`. */
   resumes = 0
+  /** Requests refused by `maxStreamsPerClient`. */
+  rejectedPerClient = 0
+  /**
+   * Sources still running a few seconds after their stream ended: an `async function*`
+   * stuck in an `await` that ignores its `signal`. Each is a leak until it finishes.
+   */
+  lingering = 0
 }

@@ -103,6 +103,10 @@ class CsvEncoder implements Encoder {
     return ''
   }
 
+  reconnectFrame (): string {
+    return ''
+  }
+
   private record (value: unknown): string {
     if (typeof value !== 'object' || value === null) return csvField(value, this.guard) + EOL
     const fields = value as Record<string, unknown>

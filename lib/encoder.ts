@@ -37,6 +37,11 @@ export interface Encoder {
   faultFrame (fault: StreamFault): string
   /** The terminal frame of a finite stream, or `''`. */
   endFrame (): string
+  /**
+   * What ends a stream the server closes on purpose while the source goes on (its maximum
+   * lifetime), so the client reconnects and resumes: SSE sends a `retry:` hint; `''` elsewhere.
+   */
+  reconnectFrame (): string
   /** True when the format can tell a truncated stream from a complete one only by an abort. */
   readonly abortOnFault: boolean
 }

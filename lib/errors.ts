@@ -78,6 +78,12 @@ export const errors = {
     'fastify-stream: too many open streams; try again later',
     503
   ),
+  /** One client (by the plugin's `clientKey`) already has `maxStreamsPerClient` streams open. */
+  FST_STREAM_TOO_MANY_STREAMS_PER_CLIENT: createError(
+    'FST_STREAM_TOO_MANY_STREAMS_PER_CLIENT',
+    'fastify-stream: this client has too many open streams; close one, or share one stream across tabs, then retry',
+    429
+  ),
   /** `reply.stream()` was called on a reply that is already streaming or sent. */
   FST_STREAM_ALREADY_STARTED: createError(
     'FST_STREAM_ALREADY_STARTED',
@@ -96,6 +102,12 @@ export const errors = {
     'fastify-stream: the server is shutting down; reconnect to resume',
     503
   ),
+  /** The abort reason given to a source's `signal` when its stream reached `maxLifetimeMs`. */
+  FST_STREAM_LIFETIME_OVER: createError(
+    'FST_STREAM_LIFETIME_OVER',
+    'fastify-stream: the stream reached its maximum lifetime; reconnect to resume',
+    503
+  ),
   /** The abort reason given to a source's `signal` when the client goes away. */
   FST_STREAM_CLIENT_GONE: createError(
     'FST_STREAM_CLIENT_GONE',
@@ -106,7 +118,9 @@ export const errors = {
   FST_STREAM_INVALID_TOPIC: createError(
     'FST_STREAM_INVALID_TOPIC',
     'fastify-stream: topic names are 1-%s characters of [A-Za-z0-9_.:-]; got %s',
-    500,
+    // A topic usually comes from the request (a path or query value), so a bad one is the
+    // client's mistake; routes can check first with isValidTopic().
+    400,
     TypeError
   ),
   /** The hub's backend (Redis) cannot take the publish right now; nothing was stored. */

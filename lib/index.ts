@@ -8,7 +8,7 @@ export { createCsvEncoder, csvField, type CsvEncoderOptions } from './csv-encode
 export { STREAM_FORMATS, type Encoder, type StreamFault, type StreamFormat } from './encoder.js'
 export { errors, isStreamError, type StreamError } from './errors.js'
 export { streamHeaders } from './headers.js'
-export { resolveLastEventId } from './last-event-id.js'
+export { INVALID_LAST_EVENT_ID, resolveLastEventId } from './last-event-id.js'
 export { createNdjsonEncoder, type NdjsonEncoderOptions } from './ndjson-encoder.js'
 export { negotiateFormat } from './negotiate.js'
 export { PreparedEvent, isPreparedEvent } from './prepared-event.js'
@@ -26,6 +26,7 @@ export {
   createMemoryAdapter,
   createRedisAdapter,
   isHub,
+  isValidTopic,
   MAX_TOPIC_LENGTH,
   OVERFLOW_POLICIES,
   RESET_EVENT,

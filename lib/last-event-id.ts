@@ -10,8 +10,17 @@ const NON_ASCII = /[^\x00-\x7f]/ // eslint-disable-line no-control-regex
 const FORBIDDEN = /[\0\r\n]/
 
 /**
- * Returns the cursor, or `undefined` when absent, empty, over `maxLength` characters, not
- * valid UTF-8, or holding CR/LF/NUL. The header wins over the query value.
+ * What an unusable cursor becomes: one that was sent but is over-long, not valid UTF-8, or
+ * holds CR, LF or NUL. It contains a NUL, which no SSE id can (a client drops such an id), so
+ * it never equals a real id; the hub answers it with a `reset` (`invalid`), as it does any
+ * cursor it cannot honour, instead of silently starting at live.
+ */
+export const INVALID_LAST_EVENT_ID = '\u0000invalid'
+
+/**
+ * Returns the cursor; `undefined` when absent or empty; {@link INVALID_LAST_EVENT_ID} when it
+ * is over `maxLength` characters, not valid UTF-8, holding CR/LF/NUL, or a repeated query
+ * parameter. The header wins over the query value.
  *
  * @param header the raw header value as Node gives it (latin1-decoded bytes).
  * @param query the query parameter's value, if the query fallback is enabled.
@@ -24,6 +33,8 @@ export function resolveLastEventId (
 ): string | undefined {
   if (typeof header === 'string' && header !== '') return clean(decodeHeader(header), maxLength)
   if (typeof query === 'string' && query !== '') return clean(query, maxLength)
+  // ?lastEventId=1&lastEventId=2: which one the client means is unknowable.
+  if (Array.isArray(query)) return INVALID_LAST_EVENT_ID
   return undefined
 }
 
@@ -35,7 +46,7 @@ function decodeHeader (value: string): string | undefined {
   return decoded.includes('\uFFFD') ? undefined : decoded
 }
 
-function clean (value: string | undefined, maxLength: number): string | undefined {
-  if (value === undefined || value.length > maxLength || FORBIDDEN.test(value)) return undefined
+function clean (value: string | undefined, maxLength: number): string {
+  if (value === undefined || value.length > maxLength || FORBIDDEN.test(value)) return INVALID_LAST_EVENT_ID
   return value
 }

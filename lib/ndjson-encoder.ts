@@ -52,4 +52,8 @@ class NdjsonEncoder implements Encoder {
   endFrame (): string {
     return ''
   }
+
+  reconnectFrame (): string {
+    return ''
+  }
 }

@@ -11,6 +11,8 @@ import type { SourceContext } from './source.js'
 export interface PumpConfig {
   /** Write a heartbeat after this many idle milliseconds; 0 disables. */
   heartbeatMs: number
+  /** End the stream for a reconnect after about this many milliseconds (±10 %); 0 never. */
+  lifetimeMs: number
   /** Shared counters to update. */
   counters: StreamCounters
   /** Writes the status line and headers. Called once, just before the first body byte. */
@@ -19,6 +21,8 @@ export interface PumpConfig {
   onFault?: (pump: StreamPump, err: unknown) => void
   /** Called once when the stream is over, whatever the reason. */
   onClose?: (pump: StreamPump) => void
+  /** Called when the source has still not finished a few seconds after its stream ended. */
+  onLinger?: (pump: StreamPump) => void
 }
 
 /** The per-stream inputs of a pump. */

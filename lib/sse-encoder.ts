@@ -11,6 +11,9 @@ import { isSseEvent, type SseEvent } from './sse-event.js'
 // §9.2.5: a line ends at CRLF, a lone LF or a lone CR, so all three must split data.
 const LINE_BREAK = /\r\n|\r|\n/
 const HEARTBEAT = ':\n\n'
+// The reconnection delay asked for when the server ends a stream on purpose (its lifetime) and
+// no retryMs was set: browsers otherwise wait their own default, about 3 s in Chromium.
+const RECONNECT_MS = 1000
 
 /** Options of {@link createSseEncoder}. */
 export interface SseEncoderOptions {
@@ -68,6 +71,7 @@ class SseEncoder implements Encoder {
   private readonly serialize: Serializer
   private readonly open: string
   private readonly end: string
+  private readonly reconnect: string
   private readonly errorEvent: string
   private readonly onWarning: ((message: string) => void) | undefined
   private readonly warned = new Set<string>()
@@ -76,6 +80,7 @@ class SseEncoder implements Encoder {
     this.onWarning = options.onWarning
     this.serialize = createSerialize(options.serializer)
     this.open = options.retryMs === undefined ? HEARTBEAT : 'retry: ' + checkRetry(options.retryMs) + '\n\n'
+    this.reconnect = 'retry: ' + (options.retryMs ?? RECONNECT_MS) + '\n\n'
     const endEvent = options.endEvent ?? 'end'
     // §9.2.6: an event without a data line is never dispatched, so the end event carries `data:`.
     this.end = endEvent === false ? '' : 'event: ' + checkEventName(endEvent) + '\ndata:\n\n'
@@ -108,6 +113,10 @@ class SseEncoder implements Encoder {
 
   endFrame (): string {
     return this.end
+  }
+
+  reconnectFrame (): string {
+    return this.reconnect
   }
 }
 

@@ -31,3 +31,21 @@ export function withGrace (promise: Promise<undefined>, ms: number): Promise<und
   const grace = new Promise<undefined>(resolve => { timer = setTimeout(resolve, ms, undefined).unref() })
   return Promise.race([promise, grace]).finally(() => clearTimeout(timer))
 }
+
+/**
+ * Resolves once `res` has closed. A client that stops reading could keep it open forever, so
+ * after `ms` the response is destroyed: shutting down must not wait on a stalled reader.
+ */
+export function closeWithin (res: ResponseSink, ms: number): Promise<void> {
+  return new Promise(resolve => {
+    const timer = setTimeout(destroyResponse, ms, res).unref()
+    res.on('close', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}
+
+function destroyResponse (res: ResponseSink): void {
+  res.destroy()
+}

@@ -25,6 +25,8 @@ export interface StreamResponseOptions extends EncoderOptions {
   defaultFormat?: StreamFormat
   /** Idle heartbeat in ms for SSE (default 15000; 0 disables). */
   heartbeatMs?: number
+  /** End the stream after about this many ms (±10 %) so the client reconnects (default 0: never). */
+  maxLifetimeMs?: number
   /** Longest accepted `Last-Event-ID` (default 256 characters). */
   maxLastEventIdLength?: number
   /** Counters to update; pass one object to many calls to aggregate. */
@@ -55,8 +57,9 @@ export async function streamResponse (
   const lastEventId = resolveLastEventId(req.headers['last-event-id'], undefined, options.maxLastEventIdLength ?? 256)
   const config: PumpConfig = {
     heartbeatMs: options.heartbeatMs ?? 15000,
+    lifetimeMs: options.maxLifetimeMs ?? 0,
     counters: options.counters ?? new StreamCounters(),
-    writeHead: pump => { res.writeHead(200, streamHeaders(pump.encoder, req.httpVersionMajor)) }
+    writeHead: pump => { res.writeHead(200, streamHeaders(pump.encoder)) }
   }
   if (options.onFault !== undefined) {
     const onFault = options.onFault

@@ -37,7 +37,7 @@ const plugin: FastifyPluginAsync<FastifyStreamOptions> = async function fastifyS
   // instead of waiting forever on connections that never finish by themselves.
   fastify.addHook('preClose', async () => {
     registry.closing = true
-    await Promise.all(Array.from(registry.open, pump => pump.shutdown()))
+    await Promise.all(Array.from(registry.open.keys(), pump => pump.shutdown()))
   })
 }
 
@@ -57,6 +57,9 @@ export {
   createRedisAdapter,
   createMemoryAdapter,
   isHub,
+  isValidTopic,
+  INVALID_LAST_EVENT_ID,
+  MAX_TOPIC_LENGTH,
   RESET_EVENT,
   type SseFields,
   type StreamFormat,

@@ -2,6 +2,7 @@
  * Option validation, done once at register time (and once per call for per-call options),
  * so a mistake fails loudly with FST_STREAM_INVALID_OPTION instead of misbehaving later.
  */
+import type { FastifyRequest } from 'fastify'
 import { errors, STREAM_FORMATS, type Serializer, type StreamFormat } from '../lib/index.js'
 import { isIntegerIn } from '../lib/option-checks.js'
 import { checkHubOption, type HubOption } from './hub.js'
@@ -24,6 +25,12 @@ export interface StreamDefaults {
   csvInjection?: boolean
   /** Start CSV output with a UTF-8 BOM for Excel (default false). */
   bom?: boolean
+  /**
+   * End a stream after this many ms, ±10 % jitter (default 0: never). SSE ends with a `retry:`
+   * hint, so `EventSource` reconnects with its `Last-Event-ID` and resumes; connections then
+   * rebalance across instances after a deploy or a scale-out.
+   */
+  maxLifetimeMs?: number
 }
 
 /** Options of `reply.stream(source, options)`. */
@@ -46,6 +53,10 @@ export interface FastifyStreamOptions extends StreamDefaults {
   lastEventIdQuery?: string | false
   /** Most streams open at once on this instance (default 10000); more get 503. */
   maxStreams?: number
+  /** Most streams one client (see `clientKey`) may hold open at once (default 1000); more get 429. */
+  maxStreamsPerClient?: number
+  /** Who a request's client is, for `maxStreamsPerClient` (default `request.ip`, so `trustProxy` applies). */
+  clientKey?: (request: FastifyRequest) => string
   /** The broadcast hub behind `fastify.hub`: hub options (`historySize`, `maxQueue`, `overflow`, `adapter`) or a hub from `createHub()`. Default: in memory. */
   hub?: HubOption
 }
@@ -57,6 +68,9 @@ export interface ResolvedOptions extends ReplyStreamOptions {
   maxLastEventIdLength: number
   lastEventIdQuery: string | false
   maxStreams: number
+  maxStreamsPerClient: number
+  clientKey: (request: FastifyRequest) => string
+  maxLifetimeMs: number
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -79,13 +93,16 @@ const CHECKS: Record<string, Check> = {
   defaultFormat: value => isFormat(value) ? undefined : `must be one of ${STREAM_FORMATS.join(', ')}`,
   maxLastEventIdLength: value => isIntegerIn(value, 1, 65536) ? undefined : 'must be an integer from 1 to 65536 (characters)',
   lastEventIdQuery: value => value === false || (typeof value === 'string' && value !== '') ? undefined : 'must be a query parameter name, or false',
-  maxStreams: value => value === Infinity || isIntegerIn(value, 1, Number.MAX_SAFE_INTEGER) ? undefined : 'must be a positive integer, or Infinity',
+  maxStreams: value => isCap(value) ? undefined : 'must be a positive integer, or Infinity',
+  maxStreamsPerClient: value => isCap(value) ? undefined : 'must be a positive integer, or Infinity',
+  clientKey: value => typeof value === 'function' ? undefined : 'must be a function (request) => string, such as request => request.ip',
+  maxLifetimeMs: value => isIntegerIn(value, 0, MAX_TIMER_MS) ? undefined : `must be an integer from 0 to ${MAX_TIMER_MS} (ms; 0 means no limit)`,
   hub: checkHubOption
 }
 
-const CALL_KEYS = new Set(['heartbeatMs', 'retryMs', 'serializer', 'endEvent', 'errorEvent', 'columns', 'csvInjection', 'bom', 'format', 'formats', 'defaultFormat'])
+const CALL_KEYS = new Set(['heartbeatMs', 'retryMs', 'serializer', 'endEvent', 'errorEvent', 'columns', 'csvInjection', 'bom', 'maxLifetimeMs', 'format', 'formats', 'defaultFormat'])
 // format and formats describe one route's offer, so they exist per call only.
-const PLUGIN_KEYS = new Set([...CALL_KEYS, 'maxLastEventIdLength', 'lastEventIdQuery', 'maxStreams', 'hub'])
+const PLUGIN_KEYS = new Set([...CALL_KEYS, 'maxLastEventIdLength', 'lastEventIdQuery', 'maxStreams', 'maxStreamsPerClient', 'clientKey', 'hub'])
 PLUGIN_KEYS.delete('format')
 PLUGIN_KEYS.delete('formats')
 // Fastify passes its own register options through to the plugin.
@@ -103,7 +120,10 @@ export function resolveOptions (options: FastifyStreamOptions): ResolvedOptions 
     defaultFormat: options.defaultFormat ?? 'ndjson',
     maxLastEventIdLength: options.maxLastEventIdLength ?? 256,
     lastEventIdQuery: options.lastEventIdQuery ?? 'lastEventId',
-    maxStreams: options.maxStreams ?? 10000
+    maxStreams: options.maxStreams ?? 10000,
+    maxStreamsPerClient: options.maxStreamsPerClient ?? 1000,
+    clientKey: options.clientKey ?? clientIp,
+    maxLifetimeMs: options.maxLifetimeMs ?? 0
   }
 }
 
@@ -142,6 +162,14 @@ function checkOption (key: string, value: unknown, allowed: Set<string>): void {
   if (!allowed.has(key)) throw new errors.FST_STREAM_INVALID_OPTION(key, 'is not an option here; check its spelling against the README')
   const problem = CHECKS[key]?.(value)
   if (problem !== undefined) throw new errors.FST_STREAM_INVALID_OPTION(key, problem)
+}
+
+function clientIp (request: FastifyRequest): string {
+  return request.ip
+}
+
+function isCap (value: unknown): boolean {
+  return value === Infinity || isIntegerIn(value, 1, Number.MAX_SAFE_INTEGER)
 }
 
 function isFormat (value: unknown): value is StreamFormat {

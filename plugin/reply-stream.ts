@@ -2,7 +2,7 @@
  * `reply.stream()`: negotiates the format, starts a pump on the raw response, and routes
  * failures before the first byte through Fastify's error handler.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import {
   errors,
   negotiateFormat,
@@ -15,6 +15,10 @@ import { mergeCallOptions, type ReplyStreamOptions, type ResolvedOptions } from 
 import { configFor, encoderFor, type StreamRegistry } from './stream-registry.js'
 import type { ReplySourceContext } from './types.js'
 import { writeHead } from './write-head.js'
+
+// Refusals for load (too many streams) say when to come back. Streams are long-lived, so a
+// slot frees up on the scale of seconds, not milliseconds.
+const RETRY_AFTER_SECONDS = '5'
 
 /**
  * Starts streaming `source` on `reply`. Always returns `reply`; every failure is answered
@@ -34,7 +38,7 @@ export function startStream (
   let encoder: Encoder
   try {
     options = callOptions === undefined ? registry.options : mergeCallOptions(registry.options, callOptions)
-    encoder = chooseEncoder(reply.request, options, registry)
+    encoder = chooseEncoder(reply, options, registry)
   } catch (err) {
     return reply.send(err)
   }
@@ -43,22 +47,29 @@ export function startStream (
     reply.raw.end()
     return reply
   }
-  const pump = createPump(registry, reply, source, encoder, options)
+  const client = registry.clients.acquire(reply.request)
+  if (client === undefined) {
+    registry.counters.rejectedPerClient++
+    reply.header('retry-after', RETRY_AFTER_SECONDS)
+    return reply.send(new errors.FST_STREAM_TOO_MANY_STREAMS_PER_CLIENT())
+  }
+  const pump = createPump(registry, reply, source, encoder, options, client)
   pump.start().then(failure => {
     if (failure !== undefined) reply.send(failure instanceof Error ? failure : new errors.FST_STREAM_SOURCE_FAILED())
   }, /* c8 ignore next */ err => reply.send(err))
   return reply
 }
 
-function chooseEncoder (request: FastifyRequest, options: ResolvedOptions, registry: StreamRegistry): Encoder {
+function chooseEncoder (reply: FastifyReply, options: ResolvedOptions, registry: StreamRegistry): Encoder {
   if (registry.closing) throw new errors.FST_STREAM_SHUTDOWN()
   if (registry.counters.open >= options.maxStreams) {
     registry.counters.rejected++
+    reply.header('retry-after', RETRY_AFTER_SECONDS)
     throw new errors.FST_STREAM_TOO_MANY_STREAMS()
   }
   const offered = options.formats ?? STREAM_FORMATS
   const format = options.format ??
-    negotiateFormat(request.headers.accept, offered, options.defaultFormat, options.formats !== undefined)
+    negotiateFormat(reply.request.headers.accept, offered, options.defaultFormat, options.formats !== undefined)
   if (format === null) throw new errors.FST_STREAM_NOT_ACCEPTABLE(offered.join(', '))
   return encoderFor(registry, options, format)
 }
@@ -68,7 +79,8 @@ function createPump (
   reply: FastifyReply,
   source: StreamSource<unknown, ReplySourceContext>,
   encoder: Encoder,
-  options: ResolvedOptions
+  options: ResolvedOptions,
+  client: string
 ): StreamPump {
   const request = reply.request
   const lastEventId = request.lastEventId
@@ -76,13 +88,13 @@ function createPump (
   const config = configFor(registry, options)
   // Only a factory can see the signal; an iterable is stopped through its return() alone,
   // so it is spared the AbortController (a measurable part of a short stream's cost).
-  if (typeof source !== 'function') return trackPump(registry, new StreamPump(reply.raw, source, { encoder, config, owner: reply }))
+  if (typeof source !== 'function') return trackPump(registry, new StreamPump(reply.raw, source, { encoder, config, owner: reply }), client)
   const controller = new AbortController()
   const context: ReplySourceContext = { signal: controller.signal, lastEventId, format: encoder.format, request, reply }
-  return trackPump(registry, new StreamPump(reply.raw, source, { encoder, controller, context, config, owner: reply }))
+  return trackPump(registry, new StreamPump(reply.raw, source, { encoder, controller, context, config, owner: reply }), client)
 }
 
-function trackPump (registry: StreamRegistry, pump: StreamPump): StreamPump {
-  registry.open.add(pump)
+function trackPump (registry: StreamRegistry, pump: StreamPump, client: string): StreamPump {
+  registry.open.set(pump, client)
   return pump
 }

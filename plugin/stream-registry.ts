@@ -12,6 +12,7 @@ import {
   type StreamFormat,
   type StreamPump
 } from '../lib/index.js'
+import { ClientLimits } from './client-limits.js'
 import type { ResolvedOptions } from './options.js'
 import { writeHead } from './write-head.js'
 
@@ -24,8 +25,12 @@ const MAX_CACHED = 64
 export interface StreamRegistry {
   options: ResolvedOptions
   counters: StreamCounters
-  /** Open pumps, so `fastify.close()` can end them. */
-  open: Set<StreamPump>
+  /** Open pumps with their client keys, so `fastify.close()` can end them. */
+  open: Map<StreamPump, string>
+  /** Streams per client, for `maxStreamsPerClient`. */
+  clients: ClientLimits
+  /** Routes already warned about a lingering source (one warning per route). */
+  lingerWarned: Set<string>
   /** Set once the server starts closing: new streams are refused. */
   closing: boolean
   /** Pump configs by heartbeat and negotiation (all a config depends on). */
@@ -38,17 +43,28 @@ export interface StreamRegistry {
 
 /** Creates the registry for validated plugin options. */
 export function createRegistry (options: ResolvedOptions, warn: (message: string) => void): StreamRegistry {
-  return { options, counters: new StreamCounters(), open: new Set<StreamPump>(), closing: false, configs: new Map(), encoders: new Map(), warn }
+  return {
+    options,
+    counters: new StreamCounters(),
+    open: new Map(),
+    clients: new ClientLimits(options.maxStreamsPerClient, options.clientKey),
+    lingerWarned: new Set(),
+    closing: false,
+    configs: new Map(),
+    encoders: new Map(),
+    warn
+  }
 }
 
 /** The pump config for `options`, shared by every stream with the same settings. */
 export function configFor (registry: StreamRegistry, options: ResolvedOptions): PumpConfig {
   const negotiated = options.format === undefined
-  // Most calls keep the plugin's heartbeat: a constant key, no string built per request.
-  const key = options.heartbeatMs === registry.options.heartbeatMs
+  const base = registry.options
+  // Most calls keep the plugin's timings: a constant key, no string built per request.
+  const key = options.heartbeatMs === base.heartbeatMs && options.maxLifetimeMs === base.maxLifetimeMs
     ? (negotiated ? 'negotiated' : 'forced')
-    : `${options.heartbeatMs}|${negotiated}`
-  return registry.configs.get(key) ?? remember(registry.configs, key, createConfig(registry, options.heartbeatMs, negotiated))
+    : `${options.heartbeatMs}|${options.maxLifetimeMs}|${negotiated}`
+  return registry.configs.get(key) ?? remember(registry.configs, key, createConfig(registry, options, negotiated))
 }
 
 /**
@@ -71,14 +87,30 @@ function remember<T> (cache: Map<string, T>, key: string, value: T): T {
   return value
 }
 
-function createConfig (registry: StreamRegistry, heartbeatMs: number, negotiated: boolean): PumpConfig {
+function createConfig (registry: StreamRegistry, options: ResolvedOptions, negotiated: boolean): PumpConfig {
   return {
-    heartbeatMs,
+    heartbeatMs: options.heartbeatMs,
+    lifetimeMs: options.maxLifetimeMs,
     counters: registry.counters,
     writeHead: pump => writeHead(pump.owner as FastifyReply, pump.encoder, negotiated),
     onFault: (pump, err) => {
       (pump.owner as FastifyReply).request.log.error({ err }, 'fastify-stream: the stream failed after its headers were sent')
     },
-    onClose: pump => { registry.open.delete(pump) }
+    onClose: pump => {
+      const client = registry.open.get(pump)
+      if (client === undefined) return
+      registry.open.delete(pump)
+      registry.clients.release(client)
+    },
+    onLinger: pump => warnLingering(registry, pump.owner as FastifyReply)
   }
+}
+
+// Once per route: the fix is in the route's source, and a busy route would flood the log.
+function warnLingering (registry: StreamRegistry, reply: FastifyReply): void {
+  const request = reply.request
+  const route = `${request.method} ${request.routeOptions.url ?? request.url}`
+  if (registry.lingerWarned.has(route)) return
+  registry.lingerWarned.add(route)
+  request.log.warn({ route }, 'fastify-stream: a stream source is still running seconds after its stream ended; pass the factory\'s signal to every await (setTimeout(ms, v, { signal }), fetch(url, { signal }), events.once(emitter, name, { signal })) so it stops when the client goes')
 }

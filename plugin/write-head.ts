@@ -12,7 +12,7 @@ import { streamHeaders, type Encoder } from '../lib/index.js'
  */
 export function writeHead (reply: FastifyReply, encoder: Encoder, negotiated: boolean): void {
   const headers: Record<string, unknown> = reply.getHeaders()
-  const defaults = streamHeaders(encoder, reply.request.raw.httpVersionMajor)
+  const defaults = streamHeaders(encoder)
   for (const name in defaults) headers[name] ??= defaults[name]
   if (negotiated) {
     // The body's format depends on Accept, so shared caches must key on it (RFC 9110 §12.5.5).

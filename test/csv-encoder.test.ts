@@ -19,7 +19,7 @@ t.test('the encoder contract', async t => {
   t.equal(encoder.endFrame(), '')
   t.equal(encoder.faultFrame({ code: 'C', message: 'm' }), '', 'CSV has no error record')
   t.equal(encoder.abortOnFault, true, 'a failed CSV download is aborted, never ended cleanly')
-  t.same(streamHeaders(encoder, 2), {
+  t.same(streamHeaders(encoder), {
     'content-type': 'text/csv; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     'x-accel-buffering': 'no'

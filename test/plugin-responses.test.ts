@@ -2,7 +2,7 @@
 // negotiation and errors before the first byte.
 import Fastify from 'fastify'
 import t from 'tap'
-import fastifyStream, { errors, sse } from '../plugin/index.js'
+import fastifyStream, { errors, INVALID_LAST_EVENT_ID, sse } from '../plugin/index.js'
 
 async function appWith (register: Parameters<typeof fastifyStream>[1] = {}) {
   const app = Fastify()
@@ -156,7 +156,7 @@ t.test('request.lastEventId: header, query fallback, UTF-8, caps (S30, S31)', as
     [{ 'last-event-id': '41' }, { lastEventId: '7' }, '41'],
     [{}, { lastEventId: '7' }, '7'],
     [{ 'last-event-id': utf8AsLatin1 }, {}, 'é'],
-    [{ 'last-event-id': '123456789' }, {}, null],
+    [{ 'last-event-id': '123456789' }, {}, INVALID_LAST_EVENT_ID],
     [{}, {}, null]
   ]
   for (const [headers, query, expected] of cases) {

@@ -24,8 +24,9 @@ function pumpFor (res: ServerResponse, source: unknown, counters = new StreamCou
     context: { signal: controller.signal, lastEventId: undefined, format: 'sse' },
     config: {
       heartbeatMs: 0,
+      lifetimeMs: 0,
       counters,
-      writeHead: pump => { res.writeHead(200, streamHeaders(pump.encoder, 1)) }
+      writeHead: pump => { res.writeHead(200, streamHeaders(pump.encoder)) }
     }
   })
 }
@@ -139,10 +140,11 @@ t.test('a sink that never pushes back still gets event-loop turns from an endles
         finished.resolve()
       }
     }
-  }, { encoder: createEncoder('ndjson'), config: { heartbeatMs: 0, counters, writeHead: () => {} } })
+  }, { encoder: createEncoder('ndjson'), config: { heartbeatMs: 0, lifetimeMs: 0, counters, writeHead: () => {} } })
   setImmediate(() => sink.emit('close'))
   t.equal(await pump.start(), undefined)
   await finished.promise
-  t.ok(sink.writes >= 8, `it wrote (${sink.writes} writes) and yielded before the close`)
+  // The turn comes after 8 writes or 2 ms, whichever is first, so a slow machine writes fewer.
+  t.ok(sink.writes >= 1, `it wrote (${sink.writes} writes) and yielded before the close`)
   t.equal(counters.aborted, 1)
 })

@@ -4,6 +4,7 @@
  * events, de-duplication, stats); where events are stored is the adapter's job.
  */
 import { errors, isStreamError } from '../errors.js'
+import { INVALID_LAST_EVENT_ID } from '../last-event-id.js'
 import { PreparedEvent } from '../prepared-event.js'
 import { createSerialize, type Serializer } from '../serialize.js'
 import type { SseEvent } from '../sse-event.js'
@@ -199,7 +200,8 @@ class BroadcastHub implements Hub, SubscriptionHost {
 
   private async resume (subscription: Subscription, position: Promise<string | undefined>, cursor: unknown): Promise<void> {
     this.totals.resumes++
-    const valid = typeof cursor === 'string' && cursor.length <= MAX_CURSOR_LENGTH ? cursor : ''
+    // '' is never an issued id, so every adapter answers it with an `invalid` reset.
+    const valid = typeof cursor === 'string' && cursor.length <= MAX_CURSOR_LENGTH && cursor !== INVALID_LAST_EVENT_ID ? cursor : ''
     try {
       const until = await position
       if (subscription.isOver) return

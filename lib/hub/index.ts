@@ -17,6 +17,6 @@ export type {
 export { OVERFLOW_POLICIES, type HubOptions, type OverflowPolicy, type SubscribeOptions } from './hub-options.js'
 export { createMemoryAdapter } from './memory-adapter.js'
 export { createRedisAdapter, type RedisAdapterOptions, type RedisClientLike } from './redis-adapter.js'
-export { MAX_TOPIC_LENGTH } from './topic-name.js'
+export { isValidTopic, MAX_TOPIC_LENGTH } from './topic-name.js'
 export { RESET_EVENT, type ResetData } from './reset-event.js'
 export type { HubSubscription } from './subscription.js'
