@@ -19,5 +19,6 @@ export interface ResponseSink {
   /** The HTTP/2 stream, only on `Http2ServerResponse`. */
   readonly stream?: unknown
   on (event: 'close' | 'error' | 'drain', listener: (...args: any[]) => void): unknown
+  once (event: 'close' | 'finish', listener: () => void): unknown
   off (event: 'close' | 'error' | 'drain', listener: (...args: any[]) => void): unknown
 }

@@ -33,16 +33,22 @@ export function withGrace (promise: Promise<undefined>, ms: number): Promise<und
 }
 
 /**
- * Resolves once `res` has closed. A client that stops reading could keep it open forever, so
- * after `ms` the response is destroyed: shutting down must not wait on a stalled reader.
+ * Resolves once what `res` was given has been handed to the OS ('finish' of the response or,
+ * after an abort, of its socket), or it closed. The client need not read it yet: the kernel
+ * delivers what it holds even after the process exits. A client that stops reading could
+ * keep data in Node's buffers forever, so after `ms` the response is destroyed: shutting down
+ * must not wait on a stalled reader.
  */
 export function closeWithin (res: ResponseSink, ms: number): Promise<void> {
   return new Promise(resolve => {
     const timer = setTimeout(destroyResponse, ms, res).unref()
-    res.on('close', () => {
+    const done = (): void => {
       clearTimeout(timer)
       resolve()
-    })
+    }
+    res.once('finish', done)
+    res.once('close', done)
+    res.socket?.once('finish', done)
   })
 }
 

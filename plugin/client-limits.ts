@@ -42,14 +42,10 @@ export class ClientLimits {
   /** Gives back a slot taken by {@link acquire}. */
   release (key: string): void {
     if (key === '') return
-    const held = this.open.get(key) ?? 0
+    // Only keys from acquire() come back here, so the key is held.
+    const held = this.open.get(key) as number
     // Deleted at zero, so the map holds only clients with open streams.
     if (held <= 1) this.open.delete(key)
     else this.open.set(key, held - 1)
-  }
-
-  /** Streams `key` holds now. */
-  heldBy (key: string): number {
-    return this.open.get(key) ?? 0
   }
 }

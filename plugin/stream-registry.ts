@@ -97,10 +97,9 @@ function createConfig (registry: StreamRegistry, options: ResolvedOptions, negot
       (pump.owner as FastifyReply).request.log.error({ err }, 'fastify-stream: the stream failed after its headers were sent')
     },
     onClose: pump => {
-      const client = registry.open.get(pump)
-      if (client === undefined) return
+      // Every pump the plugin starts is in `open` (reply-stream.ts adds it before start()).
+      registry.clients.release(registry.open.get(pump) as string)
       registry.open.delete(pump)
-      registry.clients.release(client)
     },
     onLinger: pump => warnLingering(registry, pump.owner as FastifyReply)
   }
@@ -109,7 +108,7 @@ function createConfig (registry: StreamRegistry, options: ResolvedOptions, negot
 // Once per route: the fix is in the route's source, and a busy route would flood the log.
 function warnLingering (registry: StreamRegistry, reply: FastifyReply): void {
   const request = reply.request
-  const route = `${request.method} ${request.routeOptions.url ?? request.url}`
+  const route = `${request.method} ${String(request.routeOptions.url)}`
   if (registry.lingerWarned.has(route)) return
   registry.lingerWarned.add(route)
   request.log.warn({ route }, 'fastify-stream: a stream source is still running seconds after its stream ended; pass the factory\'s signal to every await (setTimeout(ms, v, { signal }), fetch(url, { signal }), events.once(emitter, name, { signal })) so it stops when the client goes')

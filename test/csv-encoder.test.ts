@@ -17,6 +17,7 @@ t.test('the encoder contract', async t => {
   t.equal(encoder.heartbeatFrame, '', 'no heartbeat')
   t.equal(encoder.preamble(), '', 'no columns, no BOM: nothing before the first item')
   t.equal(encoder.endFrame(), '')
+  t.equal(encoder.reconnectFrame(), '', 'a lifetime end is a plain end')
   t.equal(encoder.faultFrame({ code: 'C', message: 'm' }), '', 'CSV has no error record')
   t.equal(encoder.abortOnFault, true, 'a failed CSV download is aborted, never ended cleanly')
   t.same(streamHeaders(encoder), {
