@@ -6,8 +6,10 @@ import { serveCalls } from '../lib/rpc.mjs'
 import { runCannon } from './cannon.mjs'
 import { dropStreams } from './drop.mjs'
 import { closeSubscribers, collectSubscribers, openSubscribers } from './fanout.mjs'
+import { closeFastReaders, openFastReaders } from './fast-readers.mjs'
 import { holdStreams } from './hold.mjs'
 import { closeIdle, openIdle } from './idle.mjs'
+import { pingSeries } from './ping.mjs'
 import { readStream } from './read-stream.mjs'
 import { slowClient } from './slow.mjs'
 
@@ -21,5 +23,8 @@ serveCalls({
   dropStreams,
   openSubscribers,
   collectSubscribers,
-  closeSubscribers
+  closeSubscribers,
+  openFastReaders,
+  closeFastReaders,
+  pingSeries
 })

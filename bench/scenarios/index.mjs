@@ -5,9 +5,10 @@
 import autocannon from './autocannon.mjs'
 import cleanup from './cleanup.mjs'
 import exportCsv from './export.mjs'
+import fairness from './fairness.mjs'
 import fanout from './fanout.mjs'
 import idle from './idle.mjs'
 import slowClient from './slow-client.mjs'
 import throughput from './throughput.mjs'
 
-export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup]
+export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness]

@@ -7,17 +7,20 @@ import { serveCalls } from '../lib/rpc.mjs'
 import { HEADS, HEARTBEAT, PREAMBLE, frame, writeAll } from './frames.mjs'
 import { probeHandlers } from './probe.mjs'
 import { publishSeries } from './publish-series.mjs'
-import { bulkyEvents, endlessEvents, idleEvents, pacedEvents, smallEvents } from './sources.mjs'
+import { bulkyEvents, endlessEvents, endlessSyncEvents, idleEvents, pacedEvents, smallEvents } from './sources.mjs'
 
 // The plugin's default heartbeat; a hand-written SSE server needs one too, per connection.
 const HEARTBEAT_MS = 15000
 
-// Routes whose source needs an abort signal, as the plugin's factories get one.
+// Routes whose source needs an abort signal, as the plugin's factories get one. `/fair` is
+// the naive loop users write over a sync generator: writeAll's res.write per event, awaiting
+// drain only when write() returns false, so nothing else runs while the socket keeps up.
 const PRODUCERS = {
   '/endless': endlessEvents,
+  '/fair': (context, query) => endlessSyncEvents(context, query.get('size')),
   '/cleanup/flowing': pacedEvents,
   '/cleanup/stalled': bulkyEvents,
-  '/cleanup/idle': idleEvents
+  '/cleanup/idle': context => idleEvents(context)
 }
 
 const subscribers = new Set()
@@ -27,12 +30,13 @@ const server = http.createServer((req, res) => {
   const path = url.pathname
   if (path === '/events') return writeAll(res, smallEvents(Number(url.searchParams.get('n'))), url.searchParams.get('format'))
   if (path === '/bare20') return writeAll(res, smallEvents(20), 'sse')
+  if (path === '/ping') return res.end('pong')
   if (path === '/idle') return holdIdle(res)
   if (path === '/idle-source') return holdIdleSource(res)
   const producer = PRODUCERS[path]
   if (producer !== undefined) {
     const controller = new AbortController()
-    return writeAll(res, producer({ signal: controller.signal }), url.searchParams.get('format') ?? 'sse', controller)
+    return writeAll(res, producer({ signal: controller.signal }, url.searchParams), url.searchParams.get('format') ?? 'sse', controller)
   }
   if (path === '/hub') return subscribe(res)
   res.writeHead(404).end()

@@ -1,13 +1,20 @@
 /**
  * What every bench server answers over IPC besides HTTP: CPU time, memory after GC, producer
- * counters and a background sampler. Measuring inside the server avoids guessing from ps.
+ * counters, event-loop delay and a background sampler. Measuring inside the server avoids
+ * guessing from ps.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { heapSummary } from './heap-summary.mjs'
 import { producers } from './sources.mjs'
 
+// The plugin's pump yields every 2 ms at most; a coarser sampling timer would hide that.
+const LOOP_DELAY_RESOLUTION_MS = 1
+const NS_PER_MS = 1e6
+
 let sampler
 let samples = []
+let loopDelay
 
 /**
  * The IPC handlers shared by all servers.
@@ -35,6 +42,17 @@ export function probeHandlers (extra = {}) {
       clearInterval(sampler)
       samples.push({ t: Date.now(), rss: process.memoryUsage.rss(), produced: producers.produced })
       return samples
+    },
+    loopDelayStart: () => {
+      loopDelay?.disable()
+      loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS })
+      loopDelay.enable()
+    },
+    loopDelayStop: () => {
+      if (loopDelay === undefined) throw new Error('loopDelayStop before loopDelayStart')
+      loopDelay.disable()
+      const ms = p => loopDelay.percentile(p) / NS_PER_MS
+      return { p50: ms(50), p99: ms(99), max: loopDelay.max / NS_PER_MS, count: loopDelay.count }
     },
     // A clean exit, so that --cpu-prof and --heap-prof write their files (SIGKILL would not).
     exit: () => { setImmediate(() => process.exit(0)) },

@@ -10,6 +10,11 @@ const EPOCH = 1_700_000_000_000
 // Stalled streams must fill the socket buffers (several MiB each on loopback) before their
 // pump blocks on drain; big events get there in milliseconds instead of seconds.
 const PAD = 'x'.repeat(16 * 1024)
+// The fairness scenario's big items: 64 KiB framed as SSE, four times the socket's 16 KiB
+// high-water mark, so every write returns false. A loop that waits for drain still starves
+// the server when the kernel takes the write at once: drain then comes on process.nextTick,
+// not after an event-loop turn (the baseline's ping timeouts in that scenario).
+const BIG_PAD = 'x'.repeat(64 * 1024 - 26)
 const SENSORS = Array.from({ length: 64 }, (_, i) => `sensor-${String(i).padStart(2, '0')}`)
 
 /** Counters the orchestrator reads over IPC: how far producers ran and when they finished. */
@@ -73,6 +78,16 @@ export async function * bulkyEvents ({ signal }) {
   } finally {
     finished()
   }
+}
+
+/**
+ * An endless *sync* generator, as users write one: it never awaits, so only its writer can
+ * give the event loop a turn. Not counted in `producers`.
+ * @param {{ signal: AbortSignal }} context
+ * @param {string | null} size `big` for 64 KiB events, else small ~80 B ones.
+ */
+export function * endlessSyncEvents ({ signal }, size) {
+  for (let i = 0; !signal.aborted; i++) yield size === 'big' ? { seq: i, pad: BIG_PAD } : makeEvent(i)
 }
 
 /**
