@@ -31,7 +31,7 @@ export function renderSection (run) {
     '',
     METHOD,
     '',
-    'Reproduce with `npm run bench` (about 15 minutes; `npm run bench -- --quick` for a 2-minute check), then `npm run bench -- --readme` or `node bench/update-readme.mjs` to regenerate this section.',
+    'Reproduce with `npm run bench` (about 17 minutes; `npm run bench -- --quick` for a 2.5-minute check; `--only NAME` for one scenario), then `npm run bench -- --readme` or `node bench/update-readme.mjs` to regenerate this section.',
     ''
   ]
   for (const scenario of run.scenarios) lines.push(renderScenario(scenario), '')
