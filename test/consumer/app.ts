@@ -1,0 +1,32 @@
+// A TypeScript consumer of the packed package, checked under each moduleResolution by
+// test/package.test.ts: both entry points, reply.stream, the hub and typed errors.
+import Fastify from 'fastify'
+import fastifyStream, { errors, sse, type ReplySourceContext, type StreamCounters } from 'fastify-stream'
+import { createHub, createSseEncoder, errors as coreErrors, streamResponse } from 'fastify-stream/core'
+
+/** true only when T is `any`: errors must be precisely typed, never `any`. */
+type IsAny<T> = 0 extends 1 & T ? true : false
+
+const app = Fastify()
+await app.register(fastifyStream, { heartbeatMs: 15000, maxStreamsPerClient: 10 })
+
+app.get('/ticks', (request, reply) =>
+  reply.stream(async function * ({ signal, lastEventId }: ReplySourceContext) {
+    signal.throwIfAborted()
+    yield sse({ id: Number(lastEventId ?? 0) + 1, data: { ok: true } })
+  }, { formats: ['sse', 'ndjson'] }))
+
+const counters: StreamCounters = app.streams
+const open: number = counters.open
+const shutdown = new errors.FST_STREAM_SHUTDOWN()
+const code: 'FST_STREAM_SHUTDOWN' = shutdown.code
+const status: 503 = shutdown.statusCode
+const notAny: IsAny<typeof errors.FST_STREAM_INVALID_OPTION> = false
+const sameErrors: typeof errors = coreErrors
+const id: Promise<string> = app.hub.publish('chat', { text: 'hi' })
+const hub = createHub({ historySize: 10 })
+const encoder = createSseEncoder({ retryMs: 1000 })
+const frame: string = encoder.encode(sse({ data: 'x' }))
+const handler: typeof streamResponse = streamResponse
+
+export { open, code, status, notAny, sameErrors, id, hub, frame, handler }
