@@ -11,6 +11,7 @@ import { hubOptions } from './hub.js'
 import { chatRoutes } from './routes/chat.js'
 import { healthRoutes } from './routes/health.js'
 import { monitorRoutes } from './routes/monitor.js'
+import { prometheusRoutes } from './routes/prometheus.js'
 import { usersExportRoutes } from './routes/users-export.js'
 import { usersFeedRoutes } from './routes/users-feed.js'
 import { staticAssets } from './static-assets.js'
@@ -26,6 +27,7 @@ export interface DemoPluginOptions {
  */
 const FEATURES: Array<FastifyPluginAsync<DemoPluginOptions>> = [
   healthRoutes,
+  prometheusRoutes,
   monitorRoutes,
   usersFeedRoutes,
   usersExportRoutes,

@@ -30,7 +30,10 @@ export interface DemoConfig {
   retryMs: number
   /** Idle SSE heartbeat, in ms (`HEARTBEAT_MS`, default 15000; 0 disables). */
   heartbeatMs: number
-  /** Redis for the broadcast hub (`REDIS_URL`); read here, used by the hub's chat plugin. */
+  /**
+   * Redis for the broadcast hub (`REDIS_URL`, a `redis://` or `rediss://` URL); unset, the
+   * hub lives in memory.
+   */
   redisUrl: string | undefined
 }
 
@@ -50,8 +53,16 @@ export const DEFAULT_CONFIG: Readonly<DemoConfig> = Object.freeze({
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /**
+ * A configuration mistake. Its message is one line that starts with `demo config:` and names
+ * the variable, so the server entry prints it alone, without a stack trace.
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/**
  * Reads the configuration from `env` (default `process.env`).
- * @throws Error naming the variable and the expected form when a value is invalid.
+ * @throws ConfigError naming the variable and the expected form when a value is invalid.
  */
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const logLevel = text(env.LOG_LEVEL) ?? DEFAULT_CONFIG.logLevel
@@ -65,14 +76,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): DemoConfig {
     maxStreamsPerClient: integer(env, 'MAX_STREAMS_PER_CLIENT', 1, 1_000_000) ?? DEFAULT_CONFIG.maxStreamsPerClient,
     retryMs: integer(env, 'SSE_RETRY_MS', 0, 3_600_000) ?? DEFAULT_CONFIG.retryMs,
     heartbeatMs: integer(env, 'HEARTBEAT_MS', 0, 3_600_000) ?? DEFAULT_CONFIG.heartbeatMs,
-    redisUrl: text(env.REDIS_URL)
+    redisUrl: parseRedisUrl(env.REDIS_URL)
   }
 }
 
 /**
  * Parses `CORS_ORIGIN`: `*`, or a comma list of exact origins such as
  * `https://a.example,http://localhost:5173`.
- * @throws Error when an entry is not an origin (a path, a trailing slash, `*` mixed in).
+ * @throws ConfigError when an entry is not an origin (a path, a trailing slash, `*` mixed in).
  */
 export function parseCorsOrigins (value: string | undefined): string[] {
   const entries = (value ?? '').split(',').map(entry => entry.trim()).filter(entry => entry !== '')
@@ -85,6 +96,24 @@ export function parseCorsOrigins (value: string | undefined): string[] {
     if (originOf(entry) !== entry) fail('CORS_ORIGIN', `exact origins like https://app.example (got "${entry}")`)
   }
   return entries
+}
+
+/**
+ * Checks `REDIS_URL`'s form; whether Redis answers there is found out when the hub connects.
+ * @throws ConfigError for anything but a `redis://` or `rediss://` URL with a host. The value
+ *   is not repeated: it may hold a password.
+ */
+export function parseRedisUrl (value: string | undefined): string | undefined {
+  const raw = text(value)
+  if (raw === undefined) return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(raw)
+  } catch {}
+  if ((url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') || url.hostname === '') {
+    fail('REDIS_URL', 'a redis:// or rediss:// URL such as redis://127.0.0.1:6379')
+  }
+  return raw
 }
 
 function originOf (entry: string): string | undefined {
@@ -110,5 +139,5 @@ function integer (env: NodeJS.ProcessEnv, name: string, min: number, max: number
 }
 
 function fail (name: string, expected: string): never {
-  throw new Error(`demo config: ${name} must be ${expected}`)
+  throw new ConfigError(`demo config: ${name} must be ${expected}`)
 }

@@ -82,3 +82,12 @@ export {
 } from '../lib/index.js'
 export type { FastifyStreamOptions, ReplyStreamOptions, StreamDefaults } from './options.js'
 export type { ReplySourceContext } from './types.js'
+export {
+  registerStreamMetrics,
+  type StreamMetricsOptions,
+  type PromClientLike,
+  type PromRegistryLike,
+  type PromCounterLike,
+  type PromGaugeLike,
+  type PromMetricConfig
+} from './prometheus.js'

@@ -6,12 +6,14 @@ import { test } from 'tap'
 import { buildApp } from '../demo/app.js'
 import { USER_COLUMNS, fakeUser } from '../demo/fake-users.js'
 import { listenDemo, openStream } from './helpers/demo-clients.js'
+import { parseScrape } from './helpers/prometheus-text.js'
+import { startRedisServer } from './helpers/redis-server.js'
 
 const SSE = 'text/event-stream'
 const NDJSON = 'application/x-ndjson'
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 
-test('GET /health answers JSON with status, uptime and open streams', async t => {
+test('GET /health answers JSON with status, uptime, open streams and the in-memory hub', async t => {
   const app = await buildApp({ logLevel: 'silent' })
   t.teardown(() => app.close())
   const res = await app.inject('/health')
@@ -21,6 +23,48 @@ test('GET /health answers JSON with status, uptime and open streams', async t =>
   t.equal(body.status, 'ok')
   t.ok(Number.isInteger(body.uptimeSeconds) && body.uptimeSeconds >= 0)
   t.equal(body.openStreams, 0)
+  t.same(body.hub, { adapter: 'memory', state: 'ready' })
+})
+
+test('GET /health names the Redis hub by its address, without the password', async t => {
+  const server = await startRedisServer()
+  t.teardown(() => server.stop())
+  // Redis's default user has no password, so AUTH default <anything> is accepted.
+  const app = await buildApp({ logLevel: 'silent', redisUrl: `redis://default:s3cret@127.0.0.1:${server.port}/0` })
+  t.teardown(() => app.close())
+  const res = await app.inject('/health')
+  t.same(res.json().hub, { adapter: 'redis', address: `redis://127.0.0.1:${server.port}/0`, state: 'ready' })
+  t.notMatch(res.body, 's3cret')
+})
+
+test('GET /metrics: Prometheus text with this app\'s streams and hub, and the process', async t => {
+  const { app, url } = await listenDemo()
+  t.teardown(() => app.close())
+  const other = await buildApp({ logLevel: 'silent' })
+  t.teardown(() => other.close())
+  const reader = await openStream(`${url}/api/users/feed?intervalMs=60000`, { accept: SSE })
+  t.teardown(() => reader.destroy())
+  await reader.waitForEvents(1)
+  const post = await app.inject({ method: 'POST', url: '/api/chat', payload: { name: 'ada', text: 'hello' } })
+  t.equal(post.statusCode, 201)
+
+  const res = await app.inject('/metrics')
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8')
+  const metrics = parseScrape(res.body)
+  t.equal(metrics.types.get('fastify_stream_open'), 'gauge')
+  t.equal(metrics.types.get('fastify_stream_opened_total'), 'counter')
+  t.equal(metrics.value('fastify_stream_open'), 1, 'the feed')
+  t.equal(metrics.value('fastify_stream_events_total'), 1, 'its first user')
+  t.equal(metrics.value('fastify_stream_hub_published_total'), 1, 'the chat message')
+  t.equal(metrics.value('fastify_stream_hub_backend_state', { adapter: 'memory', state: 'ready' }), 1)
+  t.equal(metrics.types.get('process_cpu_user_seconds_total'), 'counter', 'with the process metrics')
+  t.equal(metrics.types.get('nodejs_eventloop_lag_seconds'), 'gauge')
+
+  const theirs = parseScrape((await other.inject('/metrics')).body)
+  t.equal(theirs.value('fastify_stream_open'), 0, 'another app in the process counts its own streams')
+  t.equal(theirs.value('fastify_stream_hub_published_total'), 0)
+  t.equal(theirs.types.get('process_cpu_user_seconds_total'), 'counter', 'and shares the process metrics')
 })
 
 test('the feed as SSE: headers, one user event per id, then the end event', async t => {
