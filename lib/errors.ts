@@ -146,11 +146,17 @@ export const errors = {
     400,
     TypeError
   ),
-  /** The hub's backend (Redis) cannot take the publish right now; nothing was stored. */
+  /** The hub's backend (Redis) cannot take the publish right now; the event was certainly not stored. */
   FST_STREAM_HUB_UNAVAILABLE: defineError(
     'FST_STREAM_HUB_UNAVAILABLE',
     'fastify-stream: the hub backend is unavailable (%s); retry the publish once it is back',
     503
+  ),
+  /** A publish was sent to the hub's backend but not answered in time: it may or may not be stored. */
+  FST_STREAM_HUB_OUTCOME_UNKNOWN: defineError(
+    'FST_STREAM_HUB_OUTCOME_UNKNOWN',
+    'fastify-stream: the hub backend did not answer in time (%s), so the event may or may not be stored; retry with the same idempotencyKey to publish it exactly once',
+    504
   ),
   /** The hub was closed; publish and subscribe no longer work. */
   FST_STREAM_HUB_CLOSED: defineError(

@@ -128,6 +128,8 @@ t.test('the memory adapter on its own', async t => {
   const delivered: string[] = []
   adapter.attach({
     historySize: 2,
+    historyTtlMs: 60_000,
+    reset () {},
     prepare: record => ({ id: record.id, data: record.data }) as unknown as PreparedEvent,
     deliver: (_topic, event) => { delivered.push(event.id as string) },
     log: { info () {}, warn () {}, error () {} }

@@ -32,6 +32,8 @@ function standIn (status = 'ready'): RedisConnection & { answer: (reply: unknown
 
 const context: HubAdapterContext = {
   historySize: 10,
+  historyTtlMs: 60_000,
+  reset: () => {},
   prepare: () => { throw new Error('nothing is read in these tests') },
   deliver: () => { throw new Error('nothing is read in these tests') },
   log: { info () {}, warn () {}, error () {} }

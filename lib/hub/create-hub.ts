@@ -8,22 +8,30 @@ import { INVALID_LAST_EVENT_ID } from '../last-event-id.js'
 import { PreparedEvent } from '../prepared-event.js'
 import { createSerialize, type Serializer } from '../serialize.js'
 import type { SseEvent } from '../sse-event.js'
-import type { HubAdapter, HubBackendStatus, HubLogger, HubRecord } from './hub-adapter.js'
+import type { HubAdapter, HubBackendStatus, HubLogger, HubRecord, ResetReason } from './hub-adapter.js'
 import { resolveHubOptions, resolveSubscribeOptions, type HubOptions, type OverflowPolicy, type ResolvedHubOptions, type SubscribeOptions } from './hub-options.js'
 import { createMemoryAdapter } from './memory-adapter.js'
-import { resetEvent } from './reset-event.js'
+import { RESET_EVENT, resetEvent } from './reset-event.js'
 import { Subscription, type HubSubscription, type SubscriptionHost } from './subscription.js'
 import { checkTopic } from './topic-name.js'
 
 // Longer cursors are garbage by construction (Redis ids are at most 41 characters), and
 // they reach regexes and Redis commands, so they are cut off here as `invalid`.
 const MAX_CURSOR_LENGTH = 64
+// Idempotency keys become Redis keys and map keys: printable ASCII, bounded.
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/
 const kHub = Symbol.for('fastify-stream.hub')
 
 /** Options of `hub.publish()`. */
 export interface PublishOptions {
   /** The SSE event name (default: none, which clients see as `message`). No CR or LF. */
   event?: string | undefined
+  /**
+   * Makes a retry safe: a second publish to the topic with the same key within the history
+   * TTL stores nothing, delivers nothing and resolves to the first publish's id. 1 to 128
+   * printable ASCII characters, such as a UUID the client sent with its request.
+   */
+  idempotencyKey?: string | undefined
 }
 
 /** A snapshot of a hub's counters. */
@@ -56,8 +64,10 @@ export interface Hub {
    * Publishes `data` to every subscriber of `topic` (on every process sharing the adapter)
    * and resolves to its id once the event is stored. `data` is serialized once, here.
    * @throws (rejects) FST_STREAM_INVALID_TOPIC, FST_STREAM_INVALID_EVENT, FST_STREAM_UNSERIALIZABLE,
-   *   FST_STREAM_FRAMING, FST_STREAM_HUB_UNAVAILABLE (backend down; nothing stored),
-   *   FST_STREAM_HUB_CLOSED.
+   *   FST_STREAM_FRAMING, FST_STREAM_INVALID_OPTION (a bad idempotency key),
+   *   FST_STREAM_HUB_UNAVAILABLE (certainly not stored: not sent, or refused),
+   *   FST_STREAM_HUB_OUTCOME_UNKNOWN (sent, not answered in time: retry with the same
+   *   idempotency key), FST_STREAM_HUB_CLOSED.
    */
   publish (topic: string, data: unknown, options?: PublishOptions): Promise<string>
   /**
@@ -107,8 +117,10 @@ class BroadcastHub implements Hub, SubscriptionHost {
     this.counters = options.counters
     this.adapter.attach({
       historySize: this.options.historySize,
+      historyTtlMs: this.options.historyTtlMs,
       prepare: record => this.prepare(record),
       deliver: (topic, event) => this.deliver(topic, event),
+      reset: (topic, reason, earliest, position) => this.resetLive(topic, reason, earliest, position),
       log: options.logger ?? silentLogger
     })
   }
@@ -122,8 +134,12 @@ class BroadcastHub implements Hub, SubscriptionHost {
     if (event !== undefined && (typeof event !== 'string' || event.includes('\n') || event.includes('\r'))) {
       throw new errors.FST_STREAM_INVALID_EVENT()
     }
+    const idempotencyKey = options.idempotencyKey
+    if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey))) {
+      throw new errors.FST_STREAM_INVALID_OPTION('idempotencyKey', 'must be 1 to 128 printable ASCII characters, such as a UUID')
+    }
     const text = this.serialize(data)
-    const id = await this.adapter.append(topic, { event, data, text })
+    const id = await this.adapter.append(topic, { event, data, text, idempotencyKey })
     this.totals.published++
     return id
   }
@@ -232,6 +248,18 @@ class BroadcastHub implements Hub, SubscriptionHost {
     const subscribers = this.topics.get(topic)
     if (subscribers === undefined) return
     for (const subscription of subscribers) subscription.push(event)
+  }
+
+  /** Loss the adapter could not repair: every local subscriber of `topic` learns it. */
+  private resetLive (topic: string, reason: ResetReason, earliest: string | null, position: string | undefined): void {
+    const subscribers = this.topics.get(topic)
+    if (subscribers === undefined) return
+    const data = { reason, earliest }
+    const event = new PreparedEvent({ id: position ?? '', event: RESET_EVENT, data }, this.serialize)
+    for (const subscription of subscribers) {
+      this.totals.resets++
+      subscription.push(event)
+    }
   }
 
   /** Builds the shared event; the known text is reused so data is serialized only once. */

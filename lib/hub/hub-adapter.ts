@@ -14,6 +14,11 @@ export interface HubMessage {
   data: unknown
   /** `data` already serialized by the hub's serializer (checked to be valid). */
   text: string
+  /**
+   * Makes the publish safe to retry: a second message with the same key within the history
+   * TTL stores nothing and resolves to the first one's id.
+   */
+  idempotencyKey?: string | undefined
 }
 
 /** One stored event, as an adapter gives it back to the hub to prepare. */
@@ -64,10 +69,18 @@ export interface HubLogger {
 export interface HubAdapterContext {
   /** Events to retain per topic (a count). */
   historySize: number
+  /** How long a topic's history outlives its last publish, in ms. */
+  historyTtlMs: number
   /** Turns a stored record into the shared, encode-once event. */
   prepare (record: HubRecord): PreparedEvent
   /** Hands a live event to this process's subscribers of `topic`; call in id order. */
   deliver (topic: string, event: PreparedEvent): void
+  /**
+   * Tells this process's subscribers of `topic` that events were lost and cannot be
+   * recovered (trimmed, expired, or gone with Redis's data): each gets a `reset` event whose
+   * id is `position`, the id live delivery continues after.
+   */
+  reset (topic: string, reason: ResetReason, earliest: string | null, position: string | undefined): void
   /** The hub's logger. */
   log: HubLogger
 }
@@ -88,8 +101,10 @@ export interface HubAdapter {
    */
   attach (context: HubAdapterContext): void
   /**
-   * Stores one event and resolves to its id once it is accepted.
-   * @throws FST_STREAM_HUB_UNAVAILABLE when the store cannot take it now.
+   * Stores one event and resolves to its id once it is accepted; with an idempotency key
+   * already used within the history TTL, stores nothing and resolves to the first id.
+   * @throws FST_STREAM_HUB_UNAVAILABLE when the event was certainly not stored (not sent, or
+   *   refused); FST_STREAM_HUB_OUTCOME_UNKNOWN when it was sent and no answer came in time.
    */
   append (topic: string, message: HubMessage): Promise<string>
   /** Starts live delivery for `topic` (its first local subscriber arrived). */

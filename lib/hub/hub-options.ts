@@ -19,6 +19,12 @@ export interface HubOptions {
   adapter?: HubAdapter
   /** Events retained per topic for resume (default 1000; 0 keeps none). */
   historySize?: number
+  /**
+   * How long a topic's history outlives its last publish, in ms (default 3,600,000: one
+   * hour). Then its Redis keys expire, and the memory adapter forgets it once it has no
+   * subscribers, so topics that come and go do not pile up. Idempotency keys last as long.
+   */
+  historyTtlMs?: number
   /** Default bound of each subscriber's queue, in events (default 1000). */
   maxQueue?: number
   /** Default overflow policy (default `'disconnect'`). */
@@ -46,6 +52,7 @@ export interface SubscribeOptions {
 /** Hub options with defaults filled in (adapter and logger are resolved by createHub). */
 export interface ResolvedHubOptions {
   historySize: number
+  historyTtlMs: number
   maxQueue: number
   overflow: OverflowPolicy
 }
@@ -54,7 +61,10 @@ export interface ResolvedHubOptions {
 // per subscriber.
 const MAX_HISTORY = 1_000_000
 const MAX_QUEUE = 1_000_000
-const KEYS = new Set(['adapter', 'historySize', 'maxQueue', 'overflow', 'serializer', 'logger', 'counters'])
+// A year: a history meant to outlive that belongs in a database, not in a stream's TTL.
+const MAX_TTL_MS = 365 * 24 * 3600 * 1000
+const DEFAULT_TTL_MS = 3600 * 1000
+const KEYS = new Set(['adapter', 'historySize', 'historyTtlMs', 'maxQueue', 'overflow', 'serializer', 'logger', 'counters'])
 
 /**
  * Validates `createHub()` options and fills in defaults.
@@ -63,7 +73,7 @@ const KEYS = new Set(['adapter', 'historySize', 'maxQueue', 'overflow', 'seriali
 export function resolveHubOptions (options: HubOptions): ResolvedHubOptions {
   if (typeof options !== 'object' || options === null) throw invalidOption('hub', 'must be an object of hub options')
   for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) throw invalidOption(key, 'is not a hub option; use adapter, historySize, maxQueue, overflow, serializer, logger or counters')
+    if (!KEYS.has(key)) throw invalidOption(key, 'is not a hub option; use adapter, historySize, historyTtlMs, maxQueue, overflow, serializer, logger or counters')
   }
   const { adapter, serializer, logger, counters } = options
   if (adapter !== undefined && !isAdapter(adapter)) throw invalidOption('adapter', 'must be a HubAdapter, e.g. from createRedisAdapter()')
@@ -72,6 +82,7 @@ export function resolveHubOptions (options: HubOptions): ResolvedHubOptions {
   if (counters !== undefined && (typeof counters !== 'object' || counters === null)) throw invalidOption('counters', 'must be an object with drops and disconnects numbers')
   return {
     historySize: checkCount('historySize', options.historySize ?? 1000, 0, MAX_HISTORY),
+    historyTtlMs: checkTtl(options.historyTtlMs ?? DEFAULT_TTL_MS),
     maxQueue: checkCount('maxQueue', options.maxQueue ?? 1000, 1, MAX_QUEUE),
     overflow: checkOverflow(options.overflow ?? 'disconnect')
   }
@@ -94,6 +105,11 @@ export function resolveSubscribeOptions (options: SubscribeOptions, defaults: Re
 function checkCount (name: string, value: unknown, min: number, max: number): number {
   if (isIntegerIn(value, min, max)) return value
   throw invalidOption(name, `must be an integer from ${min} to ${max} (events)`)
+}
+
+function checkTtl (value: unknown): number {
+  if (isIntegerIn(value, 1, MAX_TTL_MS)) return value
+  throw invalidOption('historyTtlMs', `must be an integer from 1 to ${MAX_TTL_MS} (ms)`)
 }
 
 function checkOverflow (value: unknown): OverflowPolicy {

@@ -1,6 +1,8 @@
 /**
  * The default hub storage: this process's memory. History is a bounded queue per topic, ids
  * carry a random epoch (see memory-ids.ts), and delivery is synchronous, in publish order.
+ * A topic idle for the history TTL is forgotten once nobody follows it, as Redis expires its
+ * keys, so topics that come and go never pile up.
  */
 import { errors } from '../errors.js'
 import type { PreparedEvent } from '../prepared-event.js'
@@ -8,11 +10,18 @@ import { EventQueue } from './event-queue.js'
 import type { HubAdapter, HubAdapterContext, HubBackendStatus, HubMessage, ReplayResult, ResetReason } from './hub-adapter.js'
 import { createEpoch, formatMemoryId, parseMemoryId, seqOf } from './memory-ids.js'
 
+// Idle topics are looked for this often at most; a short TTL is checked at its own pace.
+const MAX_SWEEP_MS = 60_000
+
 /** What the adapter keeps per topic; it exists only while the topic is followed or has history. */
 interface TopicLog {
   readonly events: EventQueue<PreparedEvent>
   lastId: string | undefined
   followed: boolean
+  /** When the topic was last published to (ms), for the history TTL. */
+  publishedAt: number
+  /** Idempotency keys seen within the TTL: key → the first publish's id and time. */
+  keys: Map<string, { id: string, at: number }> | undefined
 }
 
 /**
@@ -31,22 +40,30 @@ class MemoryAdapter implements HubAdapter {
   private readonly logs = new Map<string, TopicLog>()
   private closed = false
   private since = Date.now()
+  private sweeper: NodeJS.Timeout | undefined = undefined
 
   attach (context: HubAdapterContext): void {
     if (this.context !== undefined) throw new errors.FST_STREAM_INVALID_OPTION('adapter', 'already belongs to a hub; create one adapter per hub')
     this.context = context
+    this.sweeper = setInterval(sweepIdle, Math.min(context.historyTtlMs, MAX_SWEEP_MS), this).unref()
   }
 
   append (topic: string, message: HubMessage): Promise<string> {
     if (this.closed) return Promise.reject(new errors.FST_STREAM_HUB_CLOSED())
     const context = this.context as HubAdapterContext
-    const id = formatMemoryId(this.epoch, ++this.seq)
+    const now = Date.now()
+    const key = message.idempotencyKey
     let log = this.logs.get(topic)
+    const seen = key === undefined ? undefined : log?.keys?.get(key)
+    if (seen !== undefined && now - seen.at < context.historyTtlMs) return Promise.resolve(seen.id)
+    const id = formatMemoryId(this.epoch, ++this.seq)
     if (log === undefined) {
       // Nobody follows and nothing is retained: taking an id is all a publish costs.
-      if (context.historySize === 0) return Promise.resolve(id)
+      if (context.historySize === 0 && key === undefined) return Promise.resolve(id)
       log = this.createLog(topic)
     }
+    if (key !== undefined) (log.keys ??= new Map()).set(key, { id, at: now })
+    log.publishedAt = now
     const event = context.prepare({ id, event: message.event, data: message.data, text: message.text })
     log.lastId = id
     if (context.historySize > 0) {
@@ -107,16 +124,43 @@ class MemoryAdapter implements HubAdapter {
     if (!this.closed) {
       this.closed = true
       this.since = Date.now()
+      clearInterval(this.sweeper)
       this.logs.clear()
     }
     return Promise.resolve()
   }
 
+  /**
+   * @internal the TTL timer: forgets topics idle for the history TTL that nobody follows, and
+   * empties the history (and idempotency keys) of idle ones that are followed.
+   */
+  sweep (now: number): void {
+    const ttl = (this.context as HubAdapterContext).historyTtlMs
+    for (const [topic, log] of this.logs) {
+      if (now - log.publishedAt < ttl) {
+        if (log.keys !== undefined) expireKeys(log.keys, now - ttl)
+      } else if (!log.followed) {
+        this.logs.delete(topic)
+      } else {
+        log.events.clear()
+        log.keys = undefined
+      }
+    }
+  }
+
   private createLog (topic: string): TopicLog {
-    const log: TopicLog = { events: new EventQueue(), lastId: undefined, followed: false }
+    const log: TopicLog = { events: new EventQueue(), lastId: undefined, followed: false, publishedAt: Date.now(), keys: undefined }
     this.logs.set(topic, log)
     return log
   }
+}
+
+function sweepIdle (adapter: MemoryAdapter): void {
+  adapter.sweep(Date.now())
+}
+
+function expireKeys (keys: Map<string, { at: number }>, before: number): void {
+  for (const [key, seen] of keys) if (seen.at <= before) keys.delete(key)
 }
 
 function reset (reason: ResetReason, events: EventQueue<PreparedEvent> | undefined): Promise<ReplayResult> {

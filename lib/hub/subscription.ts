@@ -9,6 +9,7 @@ import type { PushConsumer, PushSource } from '../push-consumer.js'
 import type { SseEvent } from '../sse-event.js'
 import { EventQueue } from './event-queue.js'
 import type { OverflowPolicy } from './hub-options.js'
+import { RESET_EVENT } from './reset-event.js'
 
 /** The async iterator of `hub.subscribe()`: `sse()` events, replayed ones first, then live. */
 export interface HubSubscription extends AsyncIterableIterator<SseEvent, undefined> {
@@ -224,7 +225,8 @@ export class Subscription implements HubSubscription, PushSource {
   // Only events queued while a replay was fetched can repeat it; once one newer event has
   // passed, ids only grow (adapters deliver in id order), so the check switches itself off.
   private isDuplicate (event: PreparedEvent): boolean {
-    if (this.watermark === undefined) return false
+    // A live reset repeats nothing: it reports loss, at a position of its own.
+    if (this.watermark === undefined || event.event === RESET_EVENT) return false
     if (this.host.compare(event.id as string, this.watermark) <= 0) return true
     this.watermark = undefined
     return false
