@@ -1,15 +1,22 @@
 /**
- * The Redis Streams adapter: the hub across processes. Each topic is a stream
- * (`XADD … MAXLEN ~ historySize`) whose ids are the event ids; each process runs one reader
- * per followed topic and fans out locally; replay after a `Last-Event-ID` is an XRANGE.
- * Redis does the distribution; this project builds no broker of its own (DESIGN.md).
+ * The Redis adapter: the hub across processes, on the design Centrifugo's Redis engine
+ * proved at scale. Each topic's history is a Redis Stream bounded by size and TTL. A publish
+ * is one server-side script (append, then announce the new and the previous id on the
+ * topic's channel). Each process holds three connections whatever the number of topics
+ * (publishing, queries, pub/sub) and fans out locally; a gap is repaired from the stream, and
+ * what the stream no longer holds becomes an explicit reset. Redis does the distribution;
+ * this project builds no broker of its own.
  */
+import { randomBytes } from 'node:crypto'
 import { errors } from '../errors.js'
 import type { PreparedEvent } from '../prepared-event.js'
 import type { HubAdapter, HubAdapterContext, HubBackendState, HubBackendStatus, HubMessage, ReplayResult, ResetReason } from './hub-adapter.js'
-import { compareStreamIds, decodeEntry, encodeFields, isStreamId, rangeEntries } from './redis-entries.js'
-import { resolveRedisOptions, roleSettings, type ConnectionRole, type RedisAdapterOptions, type RedisClientLike, type ResolvedRedisOptions } from './redis-options.js'
-import { TopicReader, type RedisConnection } from './redis-reader.js'
+import type { RedisConnection } from './redis-connection.js'
+import { compareStreamIds, decodeEntry, isStreamId, rangeEntries } from './redis-entries.js'
+import { TopicFollower } from './redis-follower.js'
+import { topicKeys, topicOfChannel, type TopicKeys } from './redis-keys.js'
+import { clusterRoleSettings, resolveRedisOptions, roleSettings, type ConnectionRole, type RedisAdapterOptions, type RedisClientLike, type ResolvedRedisOptions } from './redis-options.js'
+import { parseNotification, PUBLISH_COMMAND, PUBLISH_SCRIPT, publishArgs } from './redis-publish.js'
 
 export type { RedisAdapterOptions, RedisClientLike } from './redis-options.js'
 
@@ -19,8 +26,12 @@ const REPLAY_PAGE = 500
 const TRIM_SLACK = 1000
 // How long close() lets the publisher's QUIT wait for in-flight replies before dropping it.
 const QUIT_GRACE_MS = 2000
+// Channels per SUBSCRIBE, and topics per periodic position check.
+const SUBSCRIBE_BATCH = 1000
+const CHECK_BATCH = 500
 
 type Connect = (role: ConnectionRole) => RedisConnection
+type Publish = (...args: Array<string | number>) => Promise<[string, string, string]>
 
 /**
  * Creates the Redis adapter: `createHub({ adapter: await createRedisAdapter({ url }) })`.
@@ -31,10 +42,9 @@ type Connect = (role: ConnectionRole) => RedisConnection
  */
 export async function createRedisAdapter (options: RedisAdapterOptions): Promise<HubAdapter> {
   const resolved = resolveRedisOptions(options)
-  const connect = options.client === undefined
-    ? await connectByUrl(options.url as string, resolved)
-    : connectByDuplicate(options.client, resolved)
-  const adapter = new RedisAdapter(connect, resolved)
+  const client = options.client
+  const connect = client === undefined ? await connectByUrl(options.url as string, resolved) : connectByDuplicate(client, resolved)
+  const adapter = new RedisAdapter(connect, resolved, client?.isCluster === true)
   await adapter.connected()
   return adapter
 }
@@ -43,27 +53,51 @@ class RedisAdapter implements HubAdapter {
   readonly name = 'redis'
   private context: HubAdapterContext | undefined = undefined
   private readonly options: ResolvedRedisOptions
-  private readonly connect: Connect
+  private readonly sharded: boolean
   private readonly publisher: RedisConnection
   private readonly query: RedisConnection
-  private readonly readers = new Map<string, TopicReader>()
+  private readonly subscriber: RedisConnection
+  private readonly followers = new Map<string, TopicFollower>()
+  // Where each follower not yet subscribed starts (see TopicFollower.begin).
+  private readonly starts = new Map<TopicFollower, Promise<Array<string | null>>>()
+  private toSubscribe: TopicFollower[] = []
+  private toUnsubscribe: string[] = []
+  private flushing = false
+  private checker: NodeJS.Timeout | undefined = undefined
+  private checkCursor: Iterator<TopicFollower> | undefined = undefined
+  private subscribedBefore = false
+  // An epoch is taken only when a publish creates a topic's keys; unique per process and call.
+  private readonly epochBase = randomBytes(6).toString('hex')
+  private epochs = 0
   private state: HubBackendState = 'connecting'
   private since = Date.now()
   private outages = 0
   private lastError: string | undefined = undefined
   private closed = false
 
-  constructor (connect: Connect, options: ResolvedRedisOptions) {
-    this.connect = connect
+  constructor (connect: Connect, options: ResolvedRedisOptions, sharded: boolean) {
     this.options = options
-    this.publisher = this.open('publisher')
-    this.query = this.open('query')
+    this.sharded = sharded
+    this.publisher = this.open(connect, 'publisher')
+    this.publisher.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 4, lua: PUBLISH_SCRIPT })
+    this.query = this.open(connect, 'query')
+    this.subscriber = this.open(connect, 'subscriber')
     // The publisher's link decides the state: it is what makes a publish succeed or fail.
     this.publisher.on('ready', () => this.setState('ready'))
     this.publisher.on('close', () => {
       // A killed server closes without an error; ioredis reports ECONNREFUSED only on retry.
       if (!this.closed) this.lastError = 'the connection closed'
       this.setState('down')
+    })
+    this.subscriber.on(sharded ? 'smessage' : 'message', (channel: string, message: string) => this.onMessage(channel, message))
+    // ioredis resubscribes after a reconnect, but what was announced while the link was down
+    // is gone: every follower goes back to its stream.
+    this.subscriber.on('ready', () => {
+      if (this.subscribedBefore) this.resyncAll()
+      this.subscribedBefore = true
+    })
+    this.subscriber.on('close', () => {
+      for (const follower of this.followers.values()) follower.distrust()
     })
   }
 
@@ -88,47 +122,65 @@ class RedisAdapter implements HubAdapter {
   attach (context: HubAdapterContext): void {
     if (this.context !== undefined) throw new errors.FST_STREAM_INVALID_OPTION('adapter', 'already belongs to a hub; create one adapter per hub')
     this.context = context
+    this.checker = setInterval(checkPositions, this.options.checkIntervalMs, this).unref()
   }
 
   async append (topic: string, message: HubMessage): Promise<string> {
     if (this.closed) throw new errors.FST_STREAM_HUB_CLOSED()
-    // Fail now rather than queue: an offline queue would grow without bound during an outage.
+    // Not sent at all: certainly not stored. Queueing instead would grow without bound.
     if (this.publisher.status !== 'ready') throw new errors.FST_STREAM_HUB_UNAVAILABLE(`the Redis connection is ${this.publisher.status}`)
-    const historySize = (this.context as HubAdapterContext).historySize
+    const context = this.context as HubAdapterContext
+    const args = publishArgs(this.keys(topic), message, {
+      maxLength: context.historySize,
+      ttlMs: context.historyTtlMs,
+      epoch: this.epochBase + (++this.epochs).toString(36),
+      sharded: this.sharded
+    })
     try {
-      const id = await this.publisher.call('XADD', this.key(topic), 'MAXLEN', '~', historySize, '*', ...encodeFields(message))
-      return id as string
+      const [id] = await (this.publisher as unknown as Record<string, Publish>)[PUBLISH_COMMAND]!(...args)
+      return id
     } catch (err) {
-      throw new errors.FST_STREAM_HUB_UNAVAILABLE('Redis did not accept the event', { cause: err })
+      // An error reply means Redis ran nothing (scripts are atomic); anything else (a timeout,
+      // a connection lost after sending) leaves the outcome open.
+      if ((err as Error).name === 'ReplyError') throw new errors.FST_STREAM_HUB_UNAVAILABLE('Redis refused the event', { cause: err })
+      throw new errors.FST_STREAM_HUB_OUTCOME_UNKNOWN((err as Error).message, { cause: err })
     }
   }
 
   follow (topic: string): void {
-    const connection = this.open('reader')
-    const context = this.context as HubAdapterContext
-    const { blockMs, readCount } = this.options
-    this.readers.set(topic, new TopicReader(topic, { key: this.key(topic), connection, publisher: this.publisher, query: this.query, context, blockMs, readCount }))
+    const keys = this.keys(topic)
+    const follower = new TopicFollower(topic, keys, this.context as HubAdapterContext, this.query)
+    this.followers.set(topic, follower)
+    this.starts.set(follower, this.startOf(keys))
+    this.toSubscribe.push(follower)
+    this.scheduleFlush()
   }
 
   unfollow (topic: string): void {
-    this.readers.get(topic)?.stop()
-    this.readers.delete(topic)
+    const follower = this.followers.get(topic)
+    if (follower === undefined) return
+    follower.stop()
+    this.followers.delete(topic)
+    this.starts.delete(follower)
+    this.toUnsubscribe.push(follower.keys.channel)
+    this.scheduleFlush()
   }
 
   position (topic: string): Promise<string | undefined> {
-    const reader = this.readers.get(topic) as TopicReader
-    // Fixed now: a running reader delivers everything after its last id to new subscribers.
-    return reader.begun ? Promise.resolve(reader.lastId) : reader.started
+    const follower = this.followers.get(topic) as TopicFollower
+    // Fixed now: a ready follower delivers everything after its last id to new subscribers.
+    return follower.ready ? Promise.resolve(follower.lastId) : follower.started
   }
 
   async replay (topic: string, cursor: string, until: string | undefined): Promise<ReplayResult> {
-    const key = this.key(topic)
+    const key = this.keys(topic).stream
     if (!isStreamId(cursor)) return this.reset(key, 'invalid', cursor)
-    // Only an id that is still in the stream proves nothing before it was trimmed away.
+    // Only an id that is still in the stream proves nothing before it was lost or trimmed:
+    // a cursor from before a data loss, or past a failover that rolled the stream back, is not.
     const found = rangeEntries(await this.query.call('XRANGE', key, cursor, cursor))
     if (found.length === 0) return this.reset(key, 'unknown', cursor)
     const events: PreparedEvent[] = []
-    // An undefined position (the reader started on an empty stream) means nothing precedes it.
+    // An undefined position (the topic was empty when followed) means nothing precedes it.
     const end = until ?? '0-0'
     if (compareStreamIds(cursor, end) >= 0) return { events }
     const context = this.context as HubAdapterContext
@@ -150,7 +202,7 @@ class RedisAdapter implements HubAdapter {
   }
 
   status (): HubBackendStatus {
-    const status: HubBackendStatus = { adapter: this.name, state: this.state, topics: this.readers.size, since: this.since, outages: this.outages }
+    const status: HubBackendStatus = { adapter: this.name, state: this.state, topics: this.followers.size, since: this.since, outages: this.outages }
     if (this.lastError !== undefined) status.lastError = this.lastError
     return status
   }
@@ -160,8 +212,10 @@ class RedisAdapter implements HubAdapter {
     this.closed = true
     this.state = 'closed'
     this.since = Date.now()
-    for (const reader of this.readers.values()) reader.stop()
-    this.readers.clear()
+    clearInterval(this.checker)
+    for (const follower of this.followers.values()) follower.stop()
+    this.followers.clear()
+    this.subscriber.disconnect()
     this.query.disconnect()
     // QUIT is answered after every command already sent, so a publish in flight still gets
     // its id (disconnect() would drop pending replies). If Redis never answers, drop the
@@ -175,8 +229,98 @@ class RedisAdapter implements HubAdapter {
     return Promise.resolve()
   }
 
-  private key (topic: string): string {
-    return this.options.keyPrefix + topic
+  /** @internal the check timer: compares up to CHECK_BATCH followers with Redis, in turn. */
+  checkSome (): void {
+    if (this.state !== 'ready' || this.followers.size === 0) return
+    this.checkCursor ??= this.followers.values()
+    for (let i = 0; i < CHECK_BATCH; i++) {
+      const next = this.checkCursor.next()
+      if (next.done === true) {
+        this.checkCursor = undefined
+        return
+      }
+      const follower = next.value
+      if (!follower.idle) continue
+      this.query.call('HGET', follower.keys.meta, 'last').then(last => {
+        const known = follower.lastId
+        if (typeof last === 'string' && (known === undefined || compareStreamIds(last, known) > 0)) follower.resync()
+      }, noop)
+    }
+  }
+
+  private onMessage (channel: string, message: string): void {
+    const topic = topicOfChannel(this.options.keyPrefix, channel)
+    const follower = topic === undefined ? undefined : this.followers.get(topic)
+    const notification = follower === undefined ? undefined : parseNotification(message)
+    if (notification !== undefined) (follower as TopicFollower).notify(notification)
+  }
+
+  private resyncAll (): void {
+    if (this.closed) return
+    this.context?.log.info({ topics: this.followers.size }, 'fastify-stream hub: Redis pub/sub reconnected; catching up every followed topic from its stream')
+    for (const follower of this.followers.values()) follower.resync()
+  }
+
+  /** Sends the SUBSCRIBEs and UNSUBSCRIBEs gathered in this tick, in batches. */
+  private scheduleFlush (): void {
+    if (this.flushing) return
+    this.flushing = true
+    setImmediate(flushSubscriptions, this)
+  }
+
+  /** @internal see scheduleFlush. */
+  flushSubscriptions (): void {
+    this.flushing = false
+    if (this.closed) return
+    const leaving = this.toUnsubscribe
+    const joining = this.toSubscribe
+    this.toUnsubscribe = []
+    this.toSubscribe = []
+    // Unsubscribes first: a topic left and followed again in one tick ends up subscribed.
+    for (const batch of this.batches(leaving)) {
+      (this.sharded ? this.subscriber.sunsubscribe(...batch) : this.subscriber.unsubscribe(...batch)).catch(noop)
+    }
+    const channels = joining.map(follower => follower.keys.channel)
+    this.batches(channels).forEach((batch, index) => {
+      const followers = joining.slice(index * SUBSCRIBE_BATCH, index * SUBSCRIBE_BATCH + batch.length)
+      const subscribed = this.sharded ? this.subscriber.ssubscribe(...batch) : this.subscriber.subscribe(...batch)
+      subscribed.then(() => {
+        for (const follower of followers) {
+          const start = this.starts.get(follower)
+          this.starts.delete(follower)
+          if (start !== undefined) follower.begin(start)
+        }
+      }, err => {
+        this.lastError = (err as Error).message
+        // Only a closing adapter drops them; otherwise try those that are still followed again.
+        if (this.closed) return
+        for (const follower of followers) if (this.followers.get(follower.topic) === follower) this.toSubscribe.push(follower)
+        setTimeout(() => this.scheduleFlush(), 500).unref()
+      })
+    })
+  }
+
+  // A Cluster routes a sharded SUBSCRIBE by its channel's slot, so each goes alone there.
+  private batches (channels: string[]): string[][] {
+    const size = this.sharded ? 1 : SUBSCRIBE_BATCH
+    const batches: string[][] = []
+    for (let i = 0; i < channels.length; i += size) batches.push(channels.slice(i, i + size))
+    return batches
+  }
+
+  /**
+   * The topic's epoch and last id, read on the publishing connection so that it is ordered
+   * before this process's later publishes; on the query connection (which waits) when the
+   * publisher cannot send now.
+   */
+  private startOf (keys: TopicKeys): Promise<Array<string | null>> {
+    const read = (connection: RedisConnection): Promise<Array<string | null>> =>
+      connection.call('HMGET', keys.meta, 'epoch', 'last') as Promise<Array<string | null>>
+    return read(this.publisher).catch(() => read(this.query))
+  }
+
+  private keys (topic: string): TopicKeys {
+    return topicKeys(this.options.keyPrefix, topic)
   }
 
   private async reset (key: string, reason: ResetReason, cursor: string): Promise<ReplayResult> {
@@ -186,10 +330,10 @@ class RedisAdapter implements HubAdapter {
     return { reset: { reason: expired ? 'expired' : reason, earliest } }
   }
 
-  private open (role: ConnectionRole): RedisConnection {
-    const connection = this.connect(role)
+  private open (connect: Connect, role: ConnectionRole): RedisConnection {
+    const connection = connect(role)
     // ioredis prints unhandled 'error' events to the console; they are state, kept for stats.
-    connection.on('error', err => { this.lastError = (err as Error).message })
+    connection.on('error', (err: Error) => { this.lastError = err.message })
     return connection
   }
 
@@ -207,6 +351,14 @@ class RedisAdapter implements HubAdapter {
   }
 }
 
+function checkPositions (adapter: RedisAdapter): void {
+  adapter.checkSome()
+}
+
+function flushSubscriptions (adapter: RedisAdapter): void {
+  adapter.flushSubscriptions()
+}
+
 async function connectByUrl (url: string, options: ResolvedRedisOptions): Promise<Connect> {
   // Imported here only: ioredis is an optional peer dependency (see package.json).
   const ioredis = await import('ioredis').catch(() => undefined)
@@ -216,6 +368,12 @@ async function connectByUrl (url: string, options: ResolvedRedisOptions): Promis
 }
 
 function connectByDuplicate (client: RedisClientLike, options: ResolvedRedisOptions): Connect {
+  if (client.isCluster === true) {
+    // Cluster#duplicate(startupNodes, options) merges options shallowly: keep the client's
+    // own per-node settings under ours.
+    const base = (client as { options?: { redisOptions?: object } }).options?.redisOptions ?? {}
+    return role => client.duplicate([], clusterRoleSettings(role, options, base)) as RedisConnection
+  }
   return role => client.duplicate({ ...options.redisOptions, ...roleSettings(role, options) }) as RedisConnection
 }
 

@@ -1,30 +1,41 @@
 /**
- * Options of `createRedisAdapter()` and the ioredis settings of its three kinds of
- * connection. Validated once, at creation.
+ * Options of `createRedisAdapter()` and the ioredis settings of its three connections.
+ * Validated once, at creation.
  */
 import { invalidOption, isIntegerIn } from '../option-checks.js'
 
-/** The part of an ioredis client the adapter uses: `duplicate()` makes its own connections. */
+/** The part of an ioredis client (or Cluster) the adapter uses: `duplicate()` makes its own connections. */
 export interface RedisClientLike {
-  duplicate (override?: object): unknown
+  duplicate (...override: unknown[]): unknown
+  /** True on an ioredis `Cluster`. */
+  readonly isCluster?: boolean
 }
 
 /** Options of `createRedisAdapter()`. Give `url` or `client`, not both. */
 export interface RedisAdapterOptions {
   /** A `redis://` or `rediss://` URL; ioredis is imported only then. */
   url?: string
-  /** An ioredis client to copy settings from (it is duplicated, never used or closed). */
+  /**
+   * An ioredis client or `Cluster` to copy settings from (it is duplicated, never used or
+   * closed). With a `Cluster`, delivery uses sharded pub/sub (Redis 7 or newer).
+   */
   client?: RedisClientLike
-  /** Prefix of every stream key (default `'fastify-stream:'`), so topics share no namespace with other keys. */
+  /** Prefix of every key and channel (default `'fastify-stream:'`), so topics share no namespace with other keys. */
   keyPrefix?: string
-  /** How long one blocking XREAD waits before it is re-issued, in ms (default 5000). */
-  blockMs?: number
-  /** Most entries one XREAD returns (default 512). */
-  readCount?: number
-  /** A publish that Redis does not answer within this many ms fails (default 5000). */
+  /**
+   * A publish that Redis does not answer within this many ms fails with
+   * FST_STREAM_HUB_OUTCOME_UNKNOWN (default 5000).
+   */
   publishTimeoutMs?: number
   /** How long `createRedisAdapter()` waits for the first connection, in ms (default 10000). */
   connectTimeoutMs?: number
+  /**
+   * How often followed topics' positions are compared with Redis's, in ms (default 5000).
+   * Each check reads at most 500 topics, so an idle process costs Redis about 100 reads a
+   * second however many topics it follows; it catches a notification lost without a
+   * reconnect.
+   */
+  checkIntervalMs?: number
   /** Extra ioredis options for every connection (password, tls, retryStrategy, …). */
   redisOptions?: object
 }
@@ -32,34 +43,54 @@ export interface RedisAdapterOptions {
 /** Options after validation, with defaults. */
 export interface ResolvedRedisOptions {
   keyPrefix: string
-  blockMs: number
-  readCount: number
   publishTimeoutMs: number
   connectTimeoutMs: number
+  checkIntervalMs: number
   redisOptions: object
 }
 
 /** The roles of the adapter's connections. */
-export type ConnectionRole = 'publisher' | 'query' | 'reader'
+export type ConnectionRole = 'publisher' | 'query' | 'subscriber'
 
 const MAX_MS = 600_000
-const KEYS = new Set(['url', 'client', 'keyPrefix', 'blockMs', 'readCount', 'publishTimeoutMs', 'connectTimeoutMs', 'redisOptions'])
+const KEYS = new Set(['url', 'client', 'keyPrefix', 'publishTimeoutMs', 'connectTimeoutMs', 'checkIntervalMs', 'redisOptions'])
 
 /**
  * ioredis settings per role, layered over the user's `redisOptions`:
- * - publisher: no offline queue, so a publish during an outage fails at once with
- *   FST_STREAM_HUB_UNAVAILABLE instead of waiting in memory or being dropped later;
- * - query (position, replay) and reader (blocking XREAD): commands wait through an outage
- *   and run once Redis is back, so subscribers stay connected and nothing is skipped.
+ * - publisher: no offline queue and no resend after a reconnect, so a publish is sent at
+ *   most once: refused at once while Redis is away (certainly not stored), or timed out
+ *   (outcome unknown), never silently repeated;
+ * - query (positions, replay, repair) and subscriber: commands wait through an outage and
+ *   run once Redis is back, so subscribers stay connected and nothing is skipped.
  */
 export function roleSettings (role: ConnectionRole, options: ResolvedRedisOptions): Record<string, unknown> {
   // Connect at once even when the client given to duplicate() was lazy: the adapter's state
-  // and the reader's position depend on a live connection.
+  // depends on a live connection.
+  const name = { lazyConnect: false, connectionName: `fastify-stream-${role}` }
   if (role === 'publisher') {
-    return { lazyConnect: false, enableOfflineQueue: false, autoResendUnfulfilledCommands: false, commandTimeout: options.publishTimeoutMs, connectionName: 'fastify-stream-publisher' }
+    return { ...name, enableOfflineQueue: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 0, commandTimeout: options.publishTimeoutMs }
   }
-  // commandTimeout would cut a blocking XREAD short; the block itself bounds each wait.
-  return { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `fastify-stream-${role}` }
+  return { ...name, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined }
+}
+
+/**
+ * The same for a `Cluster#duplicate(startupNodes, options)`: queueing is a cluster option,
+ * while names and timeouts belong to each node's connection (`redisOptions`).
+ */
+export function clusterRoleSettings (role: ConnectionRole, options: ResolvedRedisOptions, base: object): Record<string, unknown> {
+  const { enableOfflineQueue, lazyConnect, maxRetriesPerRequest, ...node } = roleSettings(role, options)
+  const cluster: Record<string, unknown> = {
+    enableOfflineQueue,
+    lazyConnect,
+    redisOptions: { ...base, ...options.redisOptions, ...node },
+    // Sharded pub/sub: a notification goes to the node owning its topic's slot, and each
+    // instance listens on the nodes of the topics it follows.
+    shardedSubscribers: role === 'subscriber'
+  }
+  // A publish to a failed master fails within the timeout instead of waiting for a failover.
+  if (role === 'publisher') Object.assign(cluster, { maxRedirections: 2, retryDelayOnClusterDown: 100, retryDelayOnTryAgain: 100 })
+  else cluster.maxRetriesPerRequest = maxRetriesPerRequest
+  return cluster
 }
 
 /**
@@ -74,15 +105,15 @@ export function resolveRedisOptions (options: RedisAdapterOptions): ResolvedRedi
   const { url, client, keyPrefix = 'fastify-stream:', redisOptions = {} } = options
   if ((url === undefined) === (client === undefined)) throw invalidOption('url', 'or "client" is required, and only one of them')
   if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) throw invalidOption('url', 'must be a redis:// or rediss:// URL')
-  if (client !== undefined && typeof (client as RedisClientLike | null)?.duplicate !== 'function') throw invalidOption('client', 'must be an ioredis client')
-  if (typeof keyPrefix !== 'string' || keyPrefix.length > 64) throw invalidOption('keyPrefix', 'must be a string of at most 64 characters')
+  if (client !== undefined && typeof (client as RedisClientLike | null)?.duplicate !== 'function') throw invalidOption('client', 'must be an ioredis client or Cluster')
+  // Braces would break the hash tag that keeps a topic's keys in one Cluster slot.
+  if (typeof keyPrefix !== 'string' || keyPrefix.length > 64 || /[{}]/.test(keyPrefix)) throw invalidOption('keyPrefix', 'must be a string of at most 64 characters without braces')
   if (typeof redisOptions !== 'object' || redisOptions === null) throw invalidOption('redisOptions', 'must be an object of ioredis options')
   return {
     keyPrefix,
-    blockMs: checkInteger('blockMs', options.blockMs ?? 5000, 1, MAX_MS),
-    readCount: checkInteger('readCount', options.readCount ?? 512, 1, 100_000),
     publishTimeoutMs: checkInteger('publishTimeoutMs', options.publishTimeoutMs ?? 5000, 1, MAX_MS),
     connectTimeoutMs: checkInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1, MAX_MS),
+    checkIntervalMs: checkInteger('checkIntervalMs', options.checkIntervalMs ?? 5000, 10, MAX_MS),
     redisOptions
   }
 }

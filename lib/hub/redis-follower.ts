@@ -1,0 +1,195 @@
+/**
+ * One followed topic in one process: it delivers what the publish notifications carry, in
+ * id order, and repairs what it missed. Every notification names the previous id of its
+ * topic, so a gap is seen at once; a pub/sub reconnect or a periodic position check also
+ * sends a follower back to the stream. What the stream still holds is delivered; what it no
+ * longer holds (trimmed, expired, or lost when Redis lost its data) becomes a `reset` for
+ * every local subscriber. Never a silent jump.
+ */
+import type { HubAdapterContext } from './hub-adapter.js'
+import { compareStreamIds, decodeEntry, rangeEntries, type StreamEntry } from './redis-entries.js'
+import type { TopicKeys } from './redis-keys.js'
+import type { Notification } from './redis-publish.js'
+
+/** The commands a follower sends; on a connection whose commands wait through outages. */
+export interface FollowerQuery {
+  call (command: string, ...args: Array<string | number>): Promise<unknown>
+}
+
+// XRANGE page size when catching up.
+const PAGE = 512
+// After a failed repair (Redis away), try again this long after.
+const RETRY_MS = 500
+
+/** Follows one topic for this process until {@link TopicFollower.stop}. */
+export class TopicFollower {
+  /** The id of the last event delivered, or `undefined` while none (an empty topic). */
+  lastId: string | undefined = undefined
+  /** The topic's epoch as last seen; it changes when the topic's keys were recreated. */
+  epoch: string | undefined = undefined
+  /** True once the position is known and notifications are applied as they come. */
+  ready = false
+  /** Resolves to the id live delivery starts after, once the position is known. */
+  readonly started: Promise<string | undefined>
+  /** The followed topic. */
+  readonly topic: string
+  /** Its Redis names. */
+  readonly keys: TopicKeys
+  private readonly context: HubAdapterContext
+  private readonly query: FollowerQuery
+  private markStarted!: (id: string | undefined) => void
+  // Notifications that came while the position was unknown or a repair ran, in order.
+  private backlog: Notification[] = []
+  private repairing = false
+  // Set while notifications may have been lost (the pub/sub link dropped), until a repair.
+  private suspect = false
+  private stopped = false
+  private retry: NodeJS.Timeout | undefined = undefined
+
+  constructor (topic: string, keys: TopicKeys, context: HubAdapterContext, query: FollowerQuery) {
+    this.topic = topic
+    this.keys = keys
+    this.context = context
+    this.query = query
+    this.started = new Promise(resolve => { this.markStarted = resolve })
+  }
+
+  /** True while nothing is pending: the follower is caught up with what it has seen. */
+  get idle (): boolean {
+    return this.ready && !this.repairing && this.backlog.length === 0
+  }
+
+  /**
+   * Starts once the topic's channel is subscribed. `start` is the topic's epoch and last id
+   * read when the topic was followed, on the connection this process publishes on, so it is
+   * ordered before any publish made after subscribe() returned: live delivery starts after
+   * it. What was published between that read and the subscription is read from the stream.
+   */
+  begin (start: Promise<Array<string | null>>): void {
+    start.then(([epoch, last]) => {
+      if (this.stopped) return
+      this.epoch = epoch ?? undefined
+      this.lastId = last ?? undefined
+      this.ready = true
+      this.markStarted(this.lastId)
+      this.repair(undefined)
+    }, noop)
+  }
+
+  /** Applies one notification, or keeps it for later while the follower is busy. */
+  notify (notification: Notification): void {
+    if (this.stopped) return
+    if (!this.idle) {
+      this.backlog.push(notification)
+      return
+    }
+    this.apply(notification)
+  }
+
+  /**
+   * Goes back to the stream: after a pub/sub reconnect (notifications may have been lost
+   * meanwhile) or when a position check saw an id this follower has not.
+   */
+  resync (): void {
+    if (this.stopped || !this.ready || this.repairing) return
+    this.repair(undefined)
+  }
+
+  /** The pub/sub link dropped: until the next repair, a new epoch may hide lost events. */
+  distrust (): void {
+    this.suspect = true
+  }
+
+  /** Stops for good; nothing is delivered after this. */
+  stop (): void {
+    this.stopped = true
+    clearTimeout(this.retry)
+    this.backlog = []
+    // A position nobody can use any more; awaiting it must not hang.
+    this.markStarted(this.lastId)
+  }
+
+  private apply (notification: Notification): void {
+    const lastId = this.lastId
+    // Already delivered, through a repair or the position: ids only grow within an epoch.
+    if (notification.epoch === this.epoch && lastId !== undefined && compareStreamIds(notification.id, lastId) <= 0) return
+    const continues = notification.previous === (lastId ?? '')
+    // A new epoch whose first event this is: the keys expired while idle and were recreated,
+    // and this process saw everything before, unless its link dropped meanwhile (Redis may
+    // have lost events with its data then): that case goes to the stream, and a reset.
+    const restarted = notification.epoch !== this.epoch && notification.previous === '' && !this.suspect
+    if (continues || restarted) {
+      this.deliver([notification.id, notification.fields])
+      this.epoch = notification.epoch
+      return
+    }
+    this.repair(notification)
+  }
+
+  /** Catches up from the stream, then applies what came meanwhile. */
+  private repair (trigger: Notification | undefined): void {
+    this.repairing = true
+    if (trigger !== undefined) this.backlog.unshift(trigger)
+    this.catchUp().then(() => {
+      this.repairing = false
+      this.drain()
+    }, () => {
+      // Redis refused or went away: keep what is pending and try again shortly.
+      if (this.stopped) return
+      this.retry = setTimeout(() => {
+        this.repairing = false
+        this.resync()
+      }, RETRY_MS).unref()
+    })
+  }
+
+  private drain (): void {
+    while (this.backlog.length > 0 && !this.repairing && !this.stopped) {
+      this.apply(this.backlog.shift() as Notification)
+    }
+  }
+
+  /** Delivers every stored event after the last delivered one; a reset first if it is gone. */
+  private async catchUp (): Promise<void> {
+    this.suspect = false
+    const lastId = this.lastId
+    let entries = await this.range(lastId ?? '-')
+    if (this.stopped) return
+    if (lastId !== undefined) {
+      if (entries[0]?.[0] === lastId) {
+        entries.shift()
+      } else {
+        // The stream no longer holds the last event this process delivered: what came after
+        // it may be gone too. Say so, then go on with what the stream has.
+        const [epoch] = await this.query.call('HMGET', this.keys.meta, 'epoch') as Array<string | null>
+        if (this.stopped) return
+        const lost = epoch !== this.epoch
+        const earliest = (await this.range('-', 1))[0]?.[0] ?? null
+        if (this.stopped) return
+        this.context.reset(this.topic, lost ? 'stale' : 'expired', earliest, lastId)
+        this.epoch = epoch ?? undefined
+        // Recreated keys start a new stream: all of it is news, whatever its ids say.
+        if (lost) entries = await this.range('-')
+      }
+    }
+    for (;;) {
+      for (const entry of entries) this.deliver(entry)
+      if (entries.length < PAGE - 1 || this.stopped) break
+      entries = await this.range('(' + (this.lastId as string))
+    }
+    const [epoch] = await this.query.call('HMGET', this.keys.meta, 'epoch') as Array<string | null>
+    if (epoch !== null) this.epoch = epoch
+  }
+
+  private deliver (entry: StreamEntry): void {
+    if (this.stopped) return
+    this.lastId = entry[0]
+    this.context.deliver(this.topic, this.context.prepare(decodeEntry(entry)))
+  }
+
+  private async range (from: string, count = PAGE): Promise<StreamEntry[]> {
+    return rangeEntries(await this.query.call('XRANGE', this.keys.stream, from, '+', 'COUNT', count))
+  }
+}
+
+function noop (): void {}
