@@ -3,7 +3,7 @@
 // checked under each moduleResolution, and the README's runnable examples run as pasted.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { once } from 'node:events'
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -25,12 +25,22 @@ function run (command: string, args: string[], cwd: string): SpawnSyncReturns<st
 const work = mkdtempSync(path.join(tmpdir(), 'fastify-stream-package-'))
 t.teardown(() => rmSync(work, { recursive: true, force: true }))
 
-const packed = run('npm', ['pack', '--pack-destination', work], ROOT)
+// Packed from a copy of what a clone has (no dist/): `npm pack` must build by itself, and the
+// build must not touch this checkout's dist/, which other test files use meanwhile.
+const clone = path.join(work, 'clone')
+const files = run('git', ['ls-files', '--cached', '--others', '--exclude-standard'], ROOT).stdout.split('\n').filter(file => file !== '' && existsSync(path.join(ROOT, file)))
+for (const file of files) {
+  mkdirSync(path.dirname(path.join(clone, file)), { recursive: true })
+  copyFileSync(path.join(ROOT, file), path.join(clone, file))
+}
+symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'))
+const packed = run('npm', ['pack', '--pack-destination', work], clone)
 const tarball = path.join(work, readdirSync(work).find(name => name.endsWith('.tgz')) ?? 'missing.tgz')
 
 t.test('npm pack builds by itself and ships what exports, main and types name', async t => {
   t.equal(packed.status, 0, `npm pack exits 0 (${packed.stderr.slice(-500)})`)
   const listing = run('tar', ['tzf', tarball], work).stdout.split('\n')
+  t.notOk(files.some(file => file.startsWith('dist/')), 'the copy had no build')
   const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
   const named = new Set<string>([manifest.main, manifest.types])
   for (const entry of Object.values(manifest.exports as Record<string, string | Record<string, string>>)) {
@@ -71,9 +81,9 @@ t.test('publint reports no error or warning', async t => {
 const project = path.join(work, 'app')
 const installed = (() => {
   rmSync(project, { recursive: true, force: true })
-  spawnSync('mkdir', ['-p', path.join(project, 'src')])
+  mkdirSync(path.join(project, 'src'), { recursive: true })
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
-  return run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'fastify@^5.8.0', 'typescript@~6.0', '@types/node@^20'], project)
+  return run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'fastify@^5.8.0', 'typescript@~6.0', '@types/node@^20', 'prom-client@^15.1.0'], project)
 })()
 
 t.test('the installed package type-checks with strict and skipLibCheck false', async t => {
@@ -156,6 +166,13 @@ t.test('the README examples run as pasted from the installed tarball', async t =
     const client = await openStream(url, { accept: 'text/event-stream' })
     await client.ended
     t.equal(client.text, ':\n\nevent: hello\ndata: world\n\nevent: end\ndata:\n\n')
+  })
+  await t.test('Prometheus metrics: the example serves the stream counters', async t => {
+    const url = await runExample(t, 'prometheus', codeBlockAfter('### Prometheus metrics'))
+    const text = await (await fetch(`${url}/metrics`)).text()
+    t.match(text, /# TYPE fastify_stream_open gauge\nfastify_stream_open 0\n/)
+    t.match(text, /# TYPE fastify_stream_opened_total counter/)
+    t.match(text, /process_cpu_user_seconds_total/, 'with the process metrics')
   })
   await t.test('the hub: a published chat message reaches a subscriber', async t => {
     const url = await runExample(t, 'hub', codeBlockAfter('## The broadcast hub'))
