@@ -10,20 +10,24 @@ import { corsOptions } from './cors.js'
 import { hubOptions } from './hub.js'
 import { chatRoutes } from './routes/chat.js'
 import { healthRoutes } from './routes/health.js'
+import { liveRoutes } from './routes/live.js'
 import { monitorRoutes } from './routes/monitor.js'
 import { prometheusRoutes } from './routes/prometheus.js'
 import { usersExportRoutes } from './routes/users-export.js'
 import { usersFeedRoutes } from './routes/users-feed.js'
+import { createSharedState, type SharedState } from './shared-state.js'
 import { staticAssets } from './static-assets.js'
 
 /** What every feature plugin of the demo receives. */
 export interface DemoPluginOptions {
   config: DemoConfig
+  /** The metrics history and recent chat every client shares. */
+  shared: SharedState
 }
 
 /**
  * The demo's features, registered in this order after the stream plugin and CORS. A new
- * feature (the hub's chat) is one more entry.
+ * feature is one more entry.
  */
 const FEATURES: Array<FastifyPluginAsync<DemoPluginOptions>> = [
   healthRoutes,
@@ -32,6 +36,7 @@ const FEATURES: Array<FastifyPluginAsync<DemoPluginOptions>> = [
   usersFeedRoutes,
   usersExportRoutes,
   chatRoutes,
+  liveRoutes,
   staticAssets
 ]
 
@@ -52,6 +57,7 @@ export async function buildApp (overrides: Partial<DemoConfig> = {}): Promise<Fa
     hub: await hubOptions(config)
   })
   await app.register(fastifyCors, corsOptions(config.corsOrigins))
-  for (const feature of FEATURES) await app.register(feature, { config })
+  const shared = createSharedState(app)
+  for (const feature of FEATURES) await app.register(feature, { config, shared })
   return app
 }

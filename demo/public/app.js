@@ -1,17 +1,26 @@
-// The dashboard: two live streams (metrics and fake users), four charts, a table and the
-// CSV export link. Everything the server sends is inserted with textContent.
+// The dashboard: metrics and fake users from the shared live stream (dashboard-live.js),
+// four charts, a table and the CSV export link. Everything the server sends is inserted
+// with textContent.
 
-import { connectionBadge } from './connection-badge.js'
+import { panelBadge } from './connection-badge.js'
+import { live } from './dashboard-live.js'
 import { formatBytes, formatDuration, formatInteger, formatNumber } from './format.js'
 import { createLiveChart } from './live-chart.js'
-import { openLiveStream } from './live-stream.js'
 import { createUsersTable } from './users-table.js'
 
 const MB = 1024 * 1024
+// The server samples its metrics once a second.
+const MONITOR_INTERVAL_MS = 1000
 // Average CSV row of the export, measured, for the size hint next to the button.
 const BYTES_PER_ROW = 125
 
 const $ = id => document.getElementById(id)
+
+const ROLE_TEXT = {
+  leader: 'This tab holds the stream; other tabs of this browser receive it from here.',
+  follower: 'This tab receives the stream from another tab of this browser.',
+  solo: 'This tab holds its own stream (this browser cannot share one here).'
+}
 
 const charts = [
   createLiveChart({
@@ -70,35 +79,44 @@ function showTiles (s) {
   $('tile-load-note').textContent = `load ${s.loadAverage.map(formatNumber).join(' · ')}`
 }
 
-openLiveStream({
-  url: '/api/monitor?intervalMs=1000',
-  eventName: 'metrics',
-  onEvent: sample => {
-    for (const chart of charts) chart.push(sample.time, sample)
-    showTiles(sample)
-  },
-  onStatus: connectionBadge($('conn-monitor'))
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+let newestSample
+live.on('metrics', samples => {
+  for (const chart of charts) chart.push(samples)
+  newestSample = samples[samples.length - 1]
+  showTiles(newestSample)
+})
+panelBadge($('conn-monitor'), live, {
+  type: 'metrics',
+  expectedMs: () => MONITOR_INTERVAL_MS,
+  meta: () => newestSample === undefined ? '–' : clock.format(newestSample.time)
 })
 
 const table = createUsersTable({ body: $('users-body'), empty: $('users-empty'), received: $('feed-received'), sequence: $('feed-sequence') })
-const rate = $('feed-rate')
-const toggle = $('feed-toggle')
-const feedUrl = () => `/api/users/feed?intervalMs=${rate.value}`
-const feed = openLiveStream({
-  url: feedUrl(),
-  eventName: 'user',
-  onEvent: user => table.add(user),
-  onStatus: connectionBadge($('conn-feed'))
+let newestUser
+live.on('user', user => {
+  table.add(user)
+  newestUser = user.id
+})
+panelBadge($('conn-feed'), live, {
+  type: 'user',
+  expectedMs: settings => settings.paused ? null : settings.feedIntervalMs,
+  meta: () => newestUser === undefined ? 'id –' : `id ${newestUser}`
 })
 
-toggle.addEventListener('click', () => {
-  const pausing = toggle.getAttribute('aria-pressed') !== 'true'
-  toggle.setAttribute('aria-pressed', String(pausing))
-  toggle.textContent = pausing ? 'Resume' : 'Pause'
-  if (pausing) feed.pause()
-  else feed.resume()
+// The feed's rate and pause belong to the shared stream: the controls show its settings,
+// and a change goes to the tab that holds the stream.
+const rate = $('feed-rate')
+const toggle = $('feed-toggle')
+live.onStatus(({ settings, role }) => {
+  rate.value = String(settings.feedIntervalMs)
+  toggle.setAttribute('aria-pressed', String(settings.paused))
+  toggle.textContent = settings.paused ? 'Resume' : 'Pause'
+  $('live-role').textContent = ROLE_TEXT[role]
+  document.body.dataset.liveRole = role
 })
-rate.addEventListener('change', () => feed.reopen(feedUrl()))
+toggle.addEventListener('click', () => live.configure({ paused: toggle.getAttribute('aria-pressed') !== 'true' }))
+rate.addEventListener('change', () => live.configure({ feedIntervalMs: Number(rate.value) }))
 
 const exportCount = $('export-count')
 const exportLink = $('export-link')

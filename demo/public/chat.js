@@ -1,17 +1,19 @@
-// The chat panel: messages arrive live over EventSource from GET /api/chat/stream, and a
-// small form posts to POST /api/chat. Every reconnect resumes after the last id seen
-// (Last-Event-ID, or ?lastEventId= for a fresh EventSource), so a server restart with Redis,
-// or a switch to another instance, shows every message without a gap. When the history
-// cannot reach back (an in-memory hub restarted), the server sends a `reset` event and the
-// panel says so. Everything the server or a person sends goes in with textContent.
+// The chat panel: the recent messages and then live ones arrive on the dashboard's shared
+// stream (GET /api/live, `chat` events), and a small form posts to POST /api/chat. Every
+// reconnect resumes after the last message seen, so a server restart with Redis, or a switch
+// to another instance, shows every message without a gap. When the history cannot reach
+// back (an in-memory hub restarted), the server sends `chat-reset` and the panel says so.
+// Everything the server or a person sends goes in with textContent.
 
 /* global fetch, localStorage */
 
-import { connectionBadge } from './connection-badge.js'
-import { openLiveStream } from './live-stream.js'
+import { panelBadge } from './connection-badge.js'
+import { live } from './dashboard-live.js'
 
-const STREAM_URL = '/api/chat/stream'
 const POST_URL = '/api/chat'
+// The shared stream carries a metrics sample every second, so a second without any event
+// is a stream that has stalled, whether or not anyone is chatting.
+const STREAM_INTERVAL_MS = 1000
 const MAX_SHOWN = 200
 const NAME_KEY = 'fastify-stream-demo.chat-name'
 const LIMITS = { name: 32, text: 500 }
@@ -41,7 +43,7 @@ function badge () {
     el('span', { className: 'conn-dot', ariaHidden: 'true' }),
     el('span', { className: 'conn-body' },
       el('span', { className: 'conn-top' }, el('span', { className: 'conn-name', textContent: 'chat' }), el('span', { className: 'conn-state', textContent: 'connecting' })),
-      el('span', { className: 'conn-meta' }, el('span', { className: 'conn-id', textContent: 'id –' }), el('span', { className: 'conn-reconnects', hidden: true }), el('span', { className: 'conn-rate', textContent: '0.0/s' }))))
+      el('span', { className: 'conn-meta' }, el('span', { className: 'conn-id', textContent: '0 messages' }), el('span', { className: 'conn-reconnects', hidden: true }), el('span', { className: 'conn-rate', textContent: '0/s' }))))
 }
 
 function buildPanel (panel) {
@@ -105,21 +107,16 @@ function createChatLog (parts) {
   }
 }
 
-/** Follows the chat stream; reconnects forever, always after the last id seen. */
-function followChat (log, onStatus) {
-  openLiveStream({
-    url: STREAM_URL,
-    eventName: 'chat',
-    onEvent: (message, id) => log.message(message, id),
-    onStatus,
-    extraEvents: {
-      // The resume could not be honoured: say so, then continue from the position it gives.
-      reset: (event, stream) => {
-        const { reason } = JSON.parse(event.data)
-        log.notice(RESET_TEXT[reason] ?? RESET_TEXT.unknown, reason)
-        stream.moveTo(event.lastEventId)
-      }
-    }
+/** Shows the chat's messages and resets from the shared stream, with a truthful badge. */
+function followChat (parts, log) {
+  live.on('chat', (message, id) => log.message(message, id))
+  // The resume could not be honoured: say so; the recent messages follow.
+  live.on('chat-reset', ({ reason }) => log.notice(RESET_TEXT[reason] ?? RESET_TEXT.unknown, reason))
+  panelBadge(parts.badge, live, {
+    type: 'chat',
+    staleType: 'any',
+    expectedMs: () => STREAM_INTERVAL_MS,
+    meta: () => parts.count.textContent
   })
 }
 
@@ -165,6 +162,6 @@ function setupForm (parts) {
 const panel = document.getElementById('chat-panel')
 if (panel !== null) {
   const parts = buildPanel(panel)
-  followChat(createChatLog(parts), connectionBadge(parts.badge))
+  followChat(parts, createChatLog(parts))
   setupForm(parts)
 }

@@ -1,13 +1,17 @@
-// A uPlot line chart over a rolling window, fed one sample at a time, with a legend of the
-// latest values above it (uPlot's own legend follows the cursor, not the newest point).
+// A uPlot line chart over a rolling two-minute window, fed batches of samples, with a
+// legend of the latest values above it (uPlot's own legend follows the cursor, not the
+// newest point). The x axis always spans the whole window, so a chart with a few seconds of
+// data shows them as a few seconds, at the right, not stretched across the width.
 
-/* global ResizeObserver */
+/* global ResizeObserver, devicePixelRatio */
 
 import UPlot from '/vendor/uplot/uPlot.esm.js'
 
-// Two minutes at the default one sample per second.
-const WINDOW_POINTS = 120
+const WINDOW_SECONDS = 120
 const HEIGHT = 190
+// Half a clock label ("23:59:59" in 11 px) and a little air: a label centred closer than
+// this to either end of the plot would spill past it.
+const LABEL_HALF_WIDTH = 30
 const AXIS = '#8a93b2'
 const GRID = 'rgba(148, 163, 184, 0.10)'
 // Whole seconds and minutes only: uPlot would otherwise label a young chart in milliseconds.
@@ -33,16 +37,15 @@ export function createLiveChart ({ element, legend, series, axes = {}, range = {
     width: Math.max(element.clientWidth, 200),
     height: HEIGHT,
     legend: { show: false },
-    // Room on the right for the last time label, which uPlot centres on the newest point.
-    padding: [10, 24, 0, 4],
+    padding: [10, 12, 0, 4],
     cursor: { points: { size: 6 } },
     scales: {
-      x: { time: true },
+      x: { time: true, range: (_u, _min, max) => max == null ? [0, WINDOW_SECONDS] : [max - WINDOW_SECONDS, max] },
       y: range.y ? { range: (_u, _min, max) => [range.y[0], Math.max(range.y[1], max)] } : { range: (_u, _min, max) => [0, niceMax(max)] },
       y2: { range: (_u, _min, max) => [0, niceMax(max)] }
     },
     axes: [
-      axis({ space: 90, incrs: TIME_STEPS, values: (_u, ticks) => ticks.map(clockTime) }),
+      axis({ space: 90, incrs: TIME_STEPS, values: (u, ticks) => ticks.map(tick => insidePlot(u, tick) ? clockTime(tick) : null) }),
       axis({ scale: 'y', size: 56, ...(axes.yCounts ? { incrs: COUNT_STEPS } : {}), values: (_u, ticks) => ticks.map(axes.y ?? String) }),
       ...(hasSecondAxis ? [axis({ scale: 'y2', side: 1, size: 56, grid: { show: false }, values: (_u, ticks) => ticks.map(axes.y2 ?? String) })] : [])
     ],
@@ -65,19 +68,30 @@ export function createLiveChart ({ element, legend, series, axes = {}, range = {
   }).observe(element)
 
   return {
-    /** Adds one sample taken at `time` (ms since the epoch) and drops the oldest beyond the window. */
-    push (time, sample) {
-      data[0].push(time / 1000)
-      series.forEach((item, i) => {
-        const value = item.value(sample)
-        data[i + 1].push(value)
-        values[i].textContent = item.format(value)
-      })
-      if (data[0].length > WINDOW_POINTS) for (const column of data) column.shift()
+    /**
+     * Adds `samples` (oldest first, each with `time` in ms since the epoch), drops what falls
+     * out of the window, and redraws once.
+     */
+    push (samples) {
+      for (const sample of samples) {
+        data[0].push(sample.time / 1000)
+        series.forEach((item, i) => data[i + 1].push(item.value(sample)))
+      }
+      const newest = samples[samples.length - 1]
+      series.forEach((item, i) => { values[i].textContent = item.format(item.value(newest)) })
+      const start = data[0][data[0].length - 1] - WINDOW_SECONDS
+      while (data[0][0] < start) for (const column of data) column.shift()
       chart.setData(data)
       element.dataset.points = String(data[0].length)
+      element.dataset.spanSeconds = String(chart.scales.x.max - chart.scales.x.min)
     }
   }
+}
+
+// The plot's width in CSS pixels is bbox's, which uPlot keeps in device pixels.
+function insidePlot (u, tick) {
+  const x = u.valToPos(tick, 'x')
+  return x >= LABEL_HALF_WIDTH && x <= u.bbox.width / devicePixelRatio - LABEL_HALF_WIDTH
 }
 
 function clockTime (seconds) {

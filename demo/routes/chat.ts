@@ -1,28 +1,20 @@
 /**
  * The chat: `POST /api/chat` publishes `{ name, text }` to the hub, and
- * `GET /api/chat/stream` streams the conversation (SSE or NDJSON) with resume, so a client
- * that reconnects, to this instance or another one on the same Redis, misses nothing.
+ * `GET /api/chat/stream` streams the conversation (SSE or NDJSON): the recent messages
+ * first, then live, with resume, so a client that reconnects, to this instance or another
+ * one on the same Redis, misses nothing.
  */
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsync } from 'fastify'
+import type { DemoPluginOptions } from '../app.js'
+import { chatEvents } from '../chat-history.js'
+import { CHAT_EVENT, CHAT_TOPIC, type ChatMessage } from '../chat-message.js'
 import { lastEventIdSchema } from './query-schemas.js'
 
-/** The hub topic of the chat. */
-export const CHAT_TOPIC = 'chat'
-/** The SSE event name of a chat message (a `reset` event may come first on resume). */
-export const CHAT_EVENT = 'chat'
 /** Length bounds of a message's fields, in characters. */
 export const CHAT_LIMITS = { name: 32, text: 500 } as const
 /** Posts allowed per client IP per window: a person chats well below it, a script does not. */
 export const CHAT_RATE = { max: 10, timeWindow: 10_000 } as const
-
-/** One chat message as the stream carries it. */
-export interface ChatMessage {
-  name: string
-  text: string
-  /** When the server accepted it (ISO 8601). */
-  at: string
-}
 
 interface ChatPost {
   name: string
@@ -33,7 +25,7 @@ interface ChatPost {
 const VISIBLE = '\\S'
 
 /** The chat routes; registered without fastify-plugin, so the rate limit stays in here. */
-export const chatRoutes: FastifyPluginAsync = async function chatRoutes (app) {
+export const chatRoutes: FastifyPluginAsync<DemoPluginOptions> = async function chatRoutes (app, { shared }) {
   // global: false limits only the routes that ask for it: the stream must stay free to
   // reconnect as often as the browser needs.
   await app.register(rateLimit, { global: false })
@@ -61,7 +53,7 @@ export const chatRoutes: FastifyPluginAsync = async function chatRoutes (app) {
   app.get('/api/chat/stream', {
     schema: { querystring: { type: 'object', properties: { lastEventId: lastEventIdSchema } } }
   }, (_request, reply) => reply.stream(
-    ({ signal, lastEventId }) => app.hub.subscribe(CHAT_TOPIC, { signal, lastEventId }),
+    ({ signal, lastEventId }) => chatEvents(app.hub, shared.chat, lastEventId, signal),
     { formats: ['sse', 'ndjson'] }
   ))
 }

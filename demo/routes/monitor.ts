@@ -6,7 +6,8 @@ import { channel } from 'node:diagnostics_channel'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyPluginAsync } from 'fastify'
 import { sse } from 'fastify-stream'
-import { MetricsSampler, toSample } from '../metrics.js'
+import type { DemoPluginOptions } from '../app.js'
+import { toSample, type MetricsSampler } from '../metrics.js'
 import { integerQuery, type IntegerBounds } from './integer-query.js'
 import { lastEventIdSchema, parseSequenceId } from './query-schemas.js'
 
@@ -26,8 +27,8 @@ interface MonitorQuery {
 }
 
 /** The monitoring route. */
-export const monitorRoutes: FastifyPluginAsync = async function monitorRoutes (app) {
-  const sampler = new MetricsSampler(app.streams)
+export const monitorRoutes: FastifyPluginAsync<DemoPluginOptions> = async function monitorRoutes (app, { shared }) {
+  const sampler = shared.sampler
 
   app.get<{ Querystring: MonitorQuery }>('/api/monitor', {
     preValidation: MONITOR_QUERY.preValidation,

@@ -43,7 +43,7 @@ export const usersFeedRoutes: FastifyPluginAsync = async function usersFeedRoute
     return reply.stream(({ signal, lastEventId }) => {
       // The id of an event is the user's number, so a resume starts right after it.
       const first = parseSequenceId(lastEventId) + 1
-      return intervalMs === 0 ? userBurst(seed, first, count) : userTicker(seed, first, count, intervalMs, signal)
+      return intervalMs === 0 ? userBurst(seed, first, count) : pacedUsers(first, count, intervalMs, signal, id => userEvent(seed, id))
     }, { formats: ['sse', 'ndjson'] })
   })
 }
@@ -53,8 +53,11 @@ function * userBurst (seed: number, first: number, last: number): Generator<SseE
   for (let id = first; id <= last; id++) yield userEvent(seed, id)
 }
 
-/** The first user at once, then one every `intervalMs`. */
-async function * userTicker (seed: number, first: number, last: number, intervalMs: number, signal: AbortSignal) {
+/**
+ * Users `first`..`last` as `make(id)` makes them: the first at once, then one every
+ * `intervalMs`, until `signal` aborts (the pending wait then rejects with an AbortError).
+ */
+export async function * pacedUsers<T> (first: number, last: number, intervalMs: number, signal: AbortSignal, make: (id: number) => T): AsyncGenerator<T, void, undefined> {
   let due = performance.now()
   for (let id = first; id <= last; id++) {
     const wait = due - performance.now()
@@ -62,7 +65,7 @@ async function * userTicker (seed: number, first: number, last: number, interval
     // Behind schedule (a slow client, a busy loop): restart the schedule from now instead of
     // bursting to catch up, so the feed keeps its pace.
     else due = performance.now()
-    yield userEvent(seed, id)
+    yield make(id)
     due += intervalMs
   }
 }

@@ -1,0 +1,126 @@
+/**
+ * The chat's recent messages, kept by one hub subscription for the whole app, so a page that
+ * opens shows the conversation at once. Each client's stream then goes on from the newest of
+ * them through the hub, which replays whatever came in between: no gap, no duplicate.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyBaseLogger } from 'fastify'
+import { INVALID_LAST_EVENT_ID, RESET_EVENT, errors, sse, type Hub, type ResetData, type SseEvent } from 'fastify-stream'
+import { CHAT_EVENT, CHAT_TOPIC, type ChatMessage } from './chat-message.js'
+
+/** Messages a page gets when it opens. */
+export const RECENT_CHAT = 50
+
+// After a failed subscription (Redis down while replaying), the next try comes this late.
+const RETRY_MS = 1000
+
+/** One message with its hub id. */
+export interface ChatEntry {
+  id: string
+  message: ChatMessage
+}
+
+/** Follows the chat topic from app start to close and keeps its last messages. */
+export class ChatHistory {
+  private readonly hub: Hub
+  private readonly log: FastifyBaseLogger
+  private readonly size: number
+  private readonly entries: ChatEntry[] = []
+  private readonly controller = new AbortController()
+  private running: Promise<void> | undefined = undefined
+
+  /** @param size how many messages to keep (default {@link RECENT_CHAT}). */
+  constructor (hub: Hub, log: FastifyBaseLogger, size = RECENT_CHAT) {
+    this.hub = hub
+    this.log = log
+    this.size = size
+  }
+
+  /** Starts following the topic, with what its history holds. Idempotent. */
+  start (): void {
+    this.running ??= this.run(this.controller.signal)
+  }
+
+  /** Stops following; resolves once the subscription has ended. Idempotent. */
+  async stop (): Promise<void> {
+    this.controller.abort()
+    await this.running
+  }
+
+  /** The kept messages, oldest first (a copy). */
+  recent (): ChatEntry[] {
+    return this.entries.slice()
+  }
+
+  private async run (signal: AbortSignal): Promise<void> {
+    // The hub has no "last N" read. A cursor it cannot use is answered with a reset that
+    // names the oldest retained id, and a resume from that id replays the rest of the
+    // history: all of it but that one message, which only matters while the history holds
+    // fewer than `size` messages (a fresh process on a Redis that already has some).
+    let cursor = INVALID_LAST_EVENT_ID
+    while (!signal.aborted) {
+      try {
+        cursor = await this.follow(cursor, signal)
+      } catch (err) {
+        if (err instanceof errors.FST_STREAM_HUB_CLOSED || signal.aborted) return
+        this.log.warn({ err }, 'demo chat history: the hub subscription failed; retrying')
+        await sleep(RETRY_MS, undefined, { signal, ref: false }).catch(noop)
+      }
+    }
+  }
+
+  /** Follows from `cursor` until the subscription ends; returns the cursor to go on from. */
+  private async follow (cursor: string, signal: AbortSignal): Promise<string> {
+    let last = cursor
+    for await (const event of this.hub.subscribe(CHAT_TOPIC, { lastEventId: cursor, signal })) {
+      if (event.event === CHAT_EVENT) this.push({ id: String(event.id), message: event.data as ChatMessage })
+      else if (event.event === RESET_EVENT) {
+        const { earliest } = event.data as ResetData
+        if (cursor === INVALID_LAST_EVENT_ID && this.entries.length === 0 && earliest !== null) return earliest
+      }
+      last = String(event.id ?? '')
+    }
+    return last
+  }
+
+  private push (entry: ChatEntry): void {
+    this.entries.push(entry)
+    if (this.entries.length > this.size) this.entries.shift()
+  }
+}
+
+/**
+ * One client's chat: with a cursor, what the hub replays after it, then live; without one,
+ * or after the hub answers a cursor with a reset, the recent messages first and then live
+ * from the newest of them.
+ */
+export async function * chatEvents (hub: Hub, history: ChatHistory, cursor: string | undefined, signal: AbortSignal): AsyncGenerator<SseEvent, void, undefined> {
+  let from = cursor
+  while (!signal.aborted) {
+    let lastEventId = from
+    if (from === undefined) {
+      for (const entry of history.recent()) {
+        yield sseChat(entry)
+        lastEventId = entry.id
+      }
+    }
+    let reset = false
+    for await (const event of hub.subscribe(CHAT_TOPIC, { lastEventId, signal })) {
+      yield event
+      // The history no longer reaches back to the cursor: say so (the reset goes out), then
+      // start over as a first visit, which shows the recent messages again.
+      if (event.event === RESET_EVENT) {
+        reset = true
+        break
+      }
+    }
+    if (!reset) return
+    from = undefined
+  }
+}
+
+function sseChat (entry: ChatEntry): SseEvent {
+  return sse({ id: entry.id, event: CHAT_EVENT, data: entry.message })
+}
+
+function noop (): void {}

@@ -1,0 +1,13 @@
+// The dashboard's one connection, shared by its panels (app.js, chat.js) and by every tab
+// of this browser: GET /api/live carries the monitor, the user feed and the chat as event
+// types. The feed's rate and pause are settings of the stream, so every tab follows them.
+
+import { connectSharedLive } from './shared-live.js'
+
+/** The stream and its controls, for every panel of this page. */
+export const live = connectSharedLive({
+  name: 'fastify-stream-demo.live',
+  urlFor: ({ feedIntervalMs, paused }) => `/api/live?feedIntervalMs=${feedIntervalMs}&feed=${paused ? 'off' : 'on'}`,
+  events: ['metrics', 'metrics-history', 'user', 'chat', 'chat-reset'],
+  settings: { feedIntervalMs: 1000, paused: false }
+})
