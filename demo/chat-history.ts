@@ -14,6 +14,9 @@ export const RECENT_CHAT = 50
 // After a failed subscription (Redis down while replaying), the next try comes this late.
 const RETRY_MS = 1000
 
+/** The longest the app's start waits for the recent messages, in ms. */
+export const LOAD_TIMEOUT_MS = 5000
+
 /** One message with its hub id. */
 export interface ChatEntry {
   id: string
@@ -27,7 +30,11 @@ export class ChatHistory {
   private readonly size: number
   private readonly entries: ChatEntry[] = []
   private readonly controller = new AbortController()
+  private markLoaded!: () => void
+  private readonly loaded = new Promise<void>(resolve => { this.markLoaded = resolve })
   private running: Promise<void> | undefined = undefined
+  // The newest id when the history was asked for: loaded once it has been replayed.
+  private target: string | undefined = undefined
 
   /** @param size how many messages to keep (default {@link RECENT_CHAT}). */
   constructor (hub: Hub, log: FastifyBaseLogger, size = RECENT_CHAT) {
@@ -36,14 +43,21 @@ export class ChatHistory {
     this.size = size
   }
 
-  /** Starts following the topic, with what its history holds. Idempotent. */
-  start (): void {
+  /**
+   * Starts following the topic. Resolves once what its history holds is loaded, or after
+   * {@link LOAD_TIMEOUT_MS} (a Redis that does not answer; the loading goes on). Idempotent.
+   */
+  async start (): Promise<void> {
     this.running ??= this.run(this.controller.signal)
+    const timeout = new AbortController()
+    await Promise.race([this.loaded, sleep(LOAD_TIMEOUT_MS, undefined, { signal: timeout.signal, ref: false }).catch(noop)])
+    timeout.abort()
   }
 
   /** Stops following; resolves once the subscription has ended. Idempotent. */
   async stop (): Promise<void> {
     this.controller.abort()
+    this.markLoaded()
     await this.running
   }
 
@@ -62,6 +76,8 @@ export class ChatHistory {
       try {
         cursor = await this.follow(cursor, signal)
       } catch (err) {
+        // Waiting for a retry must not hold up the app's start.
+        this.markLoaded()
         if (err instanceof errors.FST_STREAM_HUB_CLOSED || signal.aborted) return
         this.log.warn({ err }, 'demo chat history: the hub subscription failed; retrying')
         await sleep(RETRY_MS, undefined, { signal, ref: false }).catch(noop)
@@ -73,12 +89,20 @@ export class ChatHistory {
   private async follow (cursor: string, signal: AbortSignal): Promise<string> {
     let last = cursor
     for await (const event of this.hub.subscribe(CHAT_TOPIC, { lastEventId: cursor, signal })) {
-      if (event.event === CHAT_EVENT) this.push({ id: String(event.id), message: event.data as ChatMessage })
-      else if (event.event === RESET_EVENT) {
+      const id = String(event.id ?? '')
+      if (event.event === CHAT_EVENT) this.push({ id, message: event.data as ChatMessage })
+      else if (event.event === RESET_EVENT && cursor === INVALID_LAST_EVENT_ID) {
+        // The reset's id is the newest retained one; with more than that one message
+        // retained, replay from the oldest up to it.
         const { earliest } = event.data as ResetData
-        if (cursor === INVALID_LAST_EVENT_ID && this.entries.length === 0 && earliest !== null) return earliest
+        if (earliest !== null && earliest !== id) {
+          this.target = id
+          return earliest
+        }
+        this.markLoaded()
       }
-      last = String(event.id ?? '')
+      if (id === this.target) this.markLoaded()
+      last = id
     }
     return last
   }

@@ -26,9 +26,10 @@ export interface SharedState {
 export function createSharedState (app: FastifyInstance): SharedState {
   const sampler = new MetricsSampler(app.streams)
   const state: SharedState = { sampler, metrics: new MetricsHistory(sampler), chat: new ChatHistory(app.hub, app.log) }
+  // Ready once the recent chat is loaded, so the first page to open does not miss it.
   app.addHook('onReady', async () => {
     state.metrics.start()
-    state.chat.start()
+    await state.chat.start()
   })
   app.addHook('onClose', async () => {
     state.metrics.stop()

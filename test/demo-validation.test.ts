@@ -27,7 +27,8 @@ const INTEGER_PARAMS: readonly IntegerParam[] = [
   { path: '/api/users/feed', name: 'count', minimum: 1, maximum: 10000000 },
   { path: '/api/users/feed', name: 'seed', minimum: 0, maximum: 2147483647 },
   { path: '/api/users/export', name: 'count', minimum: 1, maximum: 10000000 },
-  { path: '/api/users/export', name: 'seed', minimum: 0, maximum: 2147483647 }
+  { path: '/api/users/export', name: 'seed', minimum: 0, maximum: 2147483647 },
+  { path: '/api/live', name: 'feedIntervalMs', minimum: 20, maximum: 60000 }
 ]
 
 // What Number(), and so ajv's coercion, reads as a number although it is no plain integer:
@@ -53,7 +54,9 @@ const REFUSED: ReadonlyArray<readonly [string, string]> = [
   [`/api/monitor?lastEventId=${LONG_ID}`, 'querystring/lastEventId must NOT have more than 256 characters'],
   ['/api/users/feed?intervalMs=0', 'querystring/count is required when intervalMs is 0'],
   [`/api/users/feed?lastEventId=${LONG_ID}`, 'querystring/lastEventId must NOT have more than 256 characters'],
-  [`/api/chat/stream?lastEventId=${LONG_ID}`, 'querystring/lastEventId must NOT have more than 256 characters']
+  [`/api/chat/stream?lastEventId=${LONG_ID}`, 'querystring/lastEventId must NOT have more than 256 characters'],
+  [`/api/live?lastEventId=${LONG_ID}`, 'querystring/lastEventId must NOT have more than 256 characters'],
+  ['/api/live?feed=paused', 'querystring/feed must be equal to one of the allowed values']
 ]
 
 // Edges of several ranges at once. Endless streams are checked with HEAD, which answers with
@@ -62,7 +65,9 @@ const ACCEPTED: readonly string[] = [
   '/api/users/feed?intervalMs=0&count=1',
   '/api/users/feed?count=10000000&seed=0',
   '/api/users/export?count=10000000&seed=2147483647',
-  '/api/users/export?count=1&seed=0'
+  '/api/users/export?count=1&seed=0',
+  '/api/live?feed=off',
+  '/api/live?feed=on&feedIntervalMs=20'
 ]
 
 test('out-of-range and malformed query parameters get a 400 that says what is wrong', async t => {
