@@ -116,7 +116,8 @@ function followChat (parts, log) {
     type: 'chat',
     staleType: 'any',
     expectedMs: () => STREAM_INTERVAL_MS,
-    meta: () => parts.count.textContent
+    meta: () => parts.count.textContent,
+    showRate: false
   })
 }
 

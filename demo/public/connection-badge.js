@@ -25,11 +25,12 @@ const LABELS = {
  * @param {HTMLElement} element the badge (.conn), with .conn-state, .conn-id, .conn-rate, .conn-reconnects
  * @param {ReturnType<import('./shared-live.js').connectSharedLive>} live
  * @param {{ type: string, staleType?: string, expectedMs: (settings: object) => number | null,
- *   meta: () => string }} options `expectedMs` is the panel's interval (`null`: paused);
- *   `staleType` the events whose silence makes it stale (default `type`); `meta` the text
- *   beside the rate.
+ *   meta: () => string, showRate?: boolean }} options `expectedMs` is the panel's interval
+ *   (`null`: paused); `staleType` the events whose silence makes it stale (default `type`);
+ *   `meta` the text beside the rate; `showRate: false` for events that come when people
+ *   act, whose rate says nothing about the stream.
  */
-export function panelBadge (element, live, { type, staleType = type, expectedMs, meta }) {
+export function panelBadge (element, live, { type, staleType = type, expectedMs, meta, showRate = true }) {
   const state = element.querySelector('.conn-state')
   const id = element.querySelector('.conn-id')
   const rate = element.querySelector('.conn-rate')
@@ -44,6 +45,7 @@ export function panelBadge (element, live, { type, staleType = type, expectedMs,
     element.dataset.count = String(activity.count)
     state.textContent = notice === '' ? LABELS[shown] : `${LABELS[shown]} · ${notice}`
     id.textContent = meta()
+    rate.hidden = !showRate
     rate.textContent = `${formatNumber(activity.rate)}/s`
     reconnects.hidden = status.reconnects === 0
     reconnects.textContent = `↻ ${status.reconnects}`

@@ -83,6 +83,7 @@ export function createLiveChart ({ element, legend, series, axes = {}, range = {
       while (data[0][0] < start) for (const column of data) column.shift()
       chart.setData(data)
       element.dataset.points = String(data[0].length)
+      element.dataset.newest = String(newest.time)
       element.dataset.spanSeconds = String(chart.scales.x.max - chart.scales.x.min)
     }
   }

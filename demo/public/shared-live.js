@@ -49,6 +49,7 @@ export function connectSharedLive ({ name, urlFor, events, settings: initialSett
   let role = sharing ? 'follower' : 'solo'
   let status = { state: 'connecting', reconnects: 0, notice: '' }
   let openedAt = performance.now()
+  const watchingSince = openedAt
   let cursor = ''
   let synced = false
   let stream
@@ -174,12 +175,15 @@ export function connectSharedLive ({ name, urlFor, events, settings: initialSett
     },
     /**
      * When events of `type` (`metrics`, `user`, `chat`, or `any`) last arrived
-     * (performance.now(), `undefined` if never), how many a second over the last 5 s, and
-     * how many this tab has received live in all.
+     * (performance.now(), `undefined` if never), how many a second over the last 5 s (or
+     * since this tab opened), and how many this tab has received live in all.
      */
     activity (type) {
-      const list = prune(arrivals.get(type) ?? [], performance.now())
-      return { last: lasts.get(type), rate: list.length / (RATE_WINDOW_MS / 1000), count: counts.get(type) ?? 0 }
+      const now = performance.now()
+      const list = prune(arrivals.get(type) ?? [], now)
+      // Over the time this tab has been watching, while that is shorter than the window.
+      const windowMs = Math.min(RATE_WINDOW_MS, Math.max(1000, now - watchingSince))
+      return { last: lasts.get(type), rate: list.length / (windowMs / 1000), count: counts.get(type) ?? 0 }
     }
   }
 }
