@@ -60,6 +60,7 @@ class CsvEncoder implements Encoder {
   readonly heartbeatFrame = ''
   // CSV has no error record, so only an abort tells a truncated file from a complete one.
   readonly abortOnFault = true
+  readonly shareable = false
   private columns: readonly string[] | undefined
   private readonly headerInPreamble: boolean
   private started = false

@@ -44,4 +44,9 @@ export interface Encoder {
   reconnectFrame (): string
   /** True when the format can tell a truncated stream from a complete one only by an abort. */
   readonly abortOnFault: boolean
+  /**
+   * True when this encoder keeps no state between items, so the frame it makes for a shared
+   * (hub) event can be cached on the event and reused by every stream with this encoder.
+   */
+  readonly shareable: boolean
 }

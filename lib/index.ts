@@ -1,25 +1,19 @@
 /**
- * `fastify-stream/core`: the framework-free core. Encoders, the pump, the hub and errors,
- * usable from plain `node:http` through {@link streamResponse}.
+ * `fastify-stream/core`: the framework-free core, usable from plain `node:http` through
+ * {@link streamResponse}. It exports what the README documents and nothing else; the plugin
+ * reaches the internals through internal.ts.
  */
 export { StreamCounters } from './counters.js'
-export { createEncoder, type EncoderOptions } from './create-encoder.js'
 export { createCsvEncoder, csvField, type CsvEncoderOptions } from './csv-encoder.js'
-export { STREAM_FORMATS, type Encoder, type StreamFault, type StreamFormat } from './encoder.js'
-export { errors, isStreamError, type StreamError } from './errors.js'
-export { streamHeaders } from './headers.js'
+export type { Encoder, StreamFault, StreamFormat } from './encoder.js'
+export { errors, isStreamError, type StreamError, type StreamErrorConstructor, type StreamErrorOf } from './errors.js'
 export { INVALID_LAST_EVENT_ID, resolveLastEventId } from './last-event-id.js'
 export { createNdjsonEncoder, type NdjsonEncoderOptions } from './ndjson-encoder.js'
 export { negotiateFormat } from './negotiate.js'
-export { PreparedEvent, isPreparedEvent } from './prepared-event.js'
-export { StreamPump } from './pump.js'
-export { isPushSource, type PushConsumer, type PushSource } from './push-consumer.js'
-export type { PumpConfig, PumpInit } from './pump-config.js'
-export type { ResponseSink } from './response-sink.js'
-export { createSerialize, type Serializer } from './serialize.js'
+export type { Serializer } from './serialize.js'
 export { createSseEncoder, encodeSseEvent, type SseEncoderOptions } from './sse-encoder.js'
 export { SseEvent, isSseEvent, sse, type SseFields } from './sse-event.js'
-export { openSource, type AnyIterator, type SourceContext, type SourceFactory, type StreamSource } from './source.js'
+export type { SourceContext, SourceFactory, StreamSource } from './source.js'
 export { streamResponse, type StreamResponseOptions } from './stream-response.js'
 export {
   createHub,

@@ -3,7 +3,8 @@
  * served as `application/jsonl`). Strings are JSON strings here, unlike in SSE.
  */
 import type { Encoder, StreamFault } from './encoder.js'
-import { createSerialize, type Serializer } from './serialize.js'
+import { dataSerializer } from './prepared-event.js'
+import { createSerialize, ownSerializer, type Serializer } from './serialize.js'
 import { isSseEvent } from './sse-event.js'
 
 /** Options of {@link createNdjsonEncoder}. */
@@ -17,7 +18,8 @@ export interface NdjsonEncoderOptions {
  * (a bare id, retry or comment) writes nothing.
  */
 export function createNdjsonEncoder (options: NdjsonEncoderOptions = {}): Encoder {
-  return new NdjsonEncoder(createSerialize(options.serializer))
+  const serialize = createSerialize(options.serializer)
+  return new NdjsonEncoder(serialize, ownSerializer(options.serializer, serialize))
 }
 
 class NdjsonEncoder implements Encoder {
@@ -27,10 +29,14 @@ class NdjsonEncoder implements Encoder {
   // A clean end would look like success, so a failed NDJSON stream is aborted after its
   // error record: the client can tell truncation from completion.
   readonly abortOnFault = true
+  readonly shareable = true
   private readonly serialize: Serializer
+  // The stream's own serializer (a per-call one), which wins over a hub event's publisher's.
+  private readonly own: Serializer | undefined
 
-  constructor (serialize: Serializer) {
+  constructor (serialize: Serializer, own: Serializer | undefined) {
     this.serialize = serialize
+    this.own = own
   }
 
   preamble (): string {
@@ -40,7 +46,7 @@ class NdjsonEncoder implements Encoder {
   encode (item: unknown): string {
     if (isSseEvent(item)) {
       if (item.data === undefined) return ''
-      return this.serialize(item.data) + '\n'
+      return dataSerializer(item, this.own, this.serialize)(item.data) + '\n'
     }
     return this.serialize(item) + '\n'
   }

@@ -1,56 +1,76 @@
 /**
- * An event framed once and shared by every subscriber (the hub's "encode once"). The pump
- * writes its cached bytes as they are, so a broadcast to N clients serialises once, not N
- * times.
+ * An event framed once per encoder and shared by every subscriber (the hub's "encode once").
+ * The frame is the stream's own encoder's work, cached here: a broadcast to N clients frames
+ * once per distinct encoder (format and options), not N times, and per-call options (a
+ * serializer, the format) hold for hub streams as for any other source.
  */
-import type { StreamFormat } from './encoder.js'
-import { encodeSseEvent } from './sse-encoder.js'
-import { SseEvent, type SseFields } from './sse-event.js'
+import type { Encoder } from './encoder.js'
 import type { Serializer } from './serialize.js'
+import { SseEvent, type SseFields } from './sse-event.js'
 
 const kPrepared = Symbol.for('fastify-stream.prepared-event')
+// Most hubs meet one or two encoders (SSE and NDJSON with the plugin's defaults); more are
+// framed without caching rather than growing every event.
+const CACHED_ENCODERS = 2
 
-/**
- * An `sse()` event that caches its SSE and NDJSON frames as Buffers. Formats without a
- * cache (CSV) fall back to the stream's own encoder, since it is still an `SseEvent`.
- */
+/** An `sse()` event that caches the frame each encoder made of it, as Buffers. */
 export class PreparedEvent extends SseEvent {
-  private sseFrame: Buffer | undefined
-  private ndjsonFrame: Buffer | undefined
-  private readonly serialize: Serializer
+  /**
+   * The publisher's serializer (the hub's), which already turned `data` into text once. An
+   * encoder without a serializer of its own frames with it; one with its own (a per-call
+   * serializer) uses its own.
+   */
+  readonly serialize: Serializer
+  private encoderA: Encoder | undefined
+  private frameA: Buffer | undefined
+  private encoderB: Encoder | undefined
+  private frameB: Buffer | undefined
 
   /**
    * @param fields the event; `data` must not be undefined.
-   * @param serialize the serializer for non-string data (already wrapped by createSerialize).
+   * @param serialize the publisher's serializer for non-string data (wrapped by createSerialize).
    */
   constructor (fields: SseFields, serialize: Serializer) {
     super(fields)
-    this.sseFrame = undefined
-    this.ndjsonFrame = undefined
     this.serialize = serialize
+    this.encoderA = undefined
+    this.frameA = undefined
+    this.encoderB = undefined
+    this.frameB = undefined
   }
 
   /**
-   * The frame's bytes for `format`, computed on first use and then shared, or `undefined`
-   * when this format has no shared frame.
-   * @throws the encoder's FST_STREAM_* errors for invalid fields.
+   * This event framed by `encoder` (which must be shareable), made on first use and then
+   * shared by every stream with the same encoder.
+   * @throws the encoder's FST_STREAM_* errors for invalid fields or unserializable data.
    */
-  frame (format: StreamFormat): Buffer | undefined {
-    if (format === 'sse') {
-      this.sseFrame ??= Buffer.from(encodeSseEvent(this, this.serialize))
-      return this.sseFrame
+  frameFor (encoder: Encoder): Buffer {
+    if (encoder === this.encoderA) return this.frameA as Buffer
+    if (encoder === this.encoderB) return this.frameB as Buffer
+    const frame = Buffer.from(encoder.encode(this))
+    if (this.encoderA === undefined) {
+      this.encoderA = encoder
+      this.frameA = frame
+    } else if (this.encoderB === undefined && CACHED_ENCODERS > 1) {
+      this.encoderB = encoder
+      this.frameB = frame
     }
-    if (format === 'ndjson') {
-      this.ndjsonFrame ??= Buffer.from(this.serialize(this.data) + '\n')
-      return this.ndjsonFrame
-    }
-    return undefined
+    return frame
   }
 
   /** @internal */
   declare readonly [kPrepared]: true
 }
 Object.defineProperty(PreparedEvent.prototype, kPrepared, { value: true })
+
+/**
+ * The serializer to frame `event`'s data with: the encoder's own when it has one (a per-call
+ * serializer), else the publisher's for a hub event, else the encoder's default.
+ */
+export function dataSerializer (event: SseEvent, own: Serializer | undefined, fallback: Serializer): Serializer {
+  if (own !== undefined) return own
+  return isPreparedEvent(event) ? event.serialize : fallback
+}
 
 /** True for events made by {@link PreparedEvent} (by any copy of this package). */
 export function isPreparedEvent (value: unknown): value is PreparedEvent {

@@ -1,32 +1,24 @@
 /**
- * The pump: pulls items from a source, frames them, and writes them to an HTTP response with
- * real backpressure, coalescing, idle heartbeats and prompt cancellation. One per stream.
+ * The pump: one stream's source lifecycle. It pulls items from a source and hands them to its
+ * frame writer (frame-writer.ts: coalescing, backpressure, fairness), keeps the idle
+ * heartbeat (heartbeat.ts), and ends the stream exactly once: at the source's end, on a
+ * failure, when the client leaves, at its maximum lifetime or at shutdown.
  *
- * Data flows one way: source → encoder → pump → socket. Every wait (source, drain) also ends
- * on close, so a stream never outlives its connection. An idle stream is this object, two
- * listeners and whatever its source holds: no per-stream closures, promises or timers beyond
- * the heartbeat, so tens of thousands fit in one process.
+ * Data flows one way: source → encoder → frame writer → socket. Every wait (source, drain)
+ * also ends on close, so a stream never outlives its connection. An idle stream is this
+ * object, two listeners and whatever its source holds: no per-stream closures, promises or
+ * timers beyond the heartbeat, so tens of thousands fit in one process.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { Encoder } from './encoder.js'
 import { errors } from './errors.js'
-import type { PumpConfig, PumpInit } from './pump-config.js'
-import { isPreparedEvent } from './prepared-event.js'
+import { FrameWriter } from './frame-writer.js'
+import { armHeartbeat, type HeartbeatTarget } from './heartbeat.js'
+import type { PumpConfig, PumpHandle, PumpInit } from './pump-config.js'
 import { isPushSource, type PushConsumer } from './push-consumer.js'
 import type { ResponseSink } from './response-sink.js'
 import { isThenable, openSource, type AnyIterator, type SourceContext } from './source.js'
 import { abortAfterFlush, closeWithin, toFault, withGrace } from './stream-end.js'
 
-// Frames are joined in a string until it reaches this many UTF-16 units, then written in
-// one res.write(): per-write cost (chunk header, syscall) dominates for small events.
-const FLUSH_CHARS = 32 * 1024
-// A source that never awaits (a sync iterable, a generator whose awaits are already settled)
-// would hold the event loop while the socket accepts writes. The pump gives the loop a real
-// turn (a setImmediate that ran) after this many writes or this much time since the last
-// one, whichever comes first, so other requests, timers and close events get in. Measured
-// with several fast readers on 80 B and 64 KiB items: well under a millisecond per turn.
-const WRITES_PER_TURN = 8
-const TURN_BUDGET_MS = 2
 // Shutdown waits this long for a source's `finally` before letting close() go on.
 const RETURN_GRACE_MS = 1000
 // A client that does not read the shutdown frame may keep its socket this long, no more:
@@ -45,28 +37,21 @@ type PumpState = typeof STARTING | typeof OPEN | typeof ENDED
 
 /**
  * Streams one source to one response. Call {@link StreamPump.start} once.
+ * @typeParam O what the creator attaches for its hooks (the plugin: the Fastify reply).
  */
-export class StreamPump implements PushConsumer {
-  /** What the creator attached (the plugin: the reply), for the shared hooks. */
-  readonly owner: unknown
-  /** This stream's encoder. */
-  readonly encoder: Encoder
-  private readonly res: ResponseSink
-  private readonly config: PumpConfig
+export class StreamPump<O = undefined> extends FrameWriter implements PushConsumer, PumpHandle<O>, HeartbeatTarget {
+  readonly owner: O
+  readonly heartbeatMs: number
+  /** @internal the heartbeat's timer (heartbeat.ts); cleared on release. */
+  heartbeat: NodeJS.Timeout | undefined
+  private readonly config: PumpConfig<O>
   private readonly controller: AbortController | undefined
   // Held only until the source is opened.
   private source: unknown
   private context: SourceContext | undefined
   private iterator: AnyIterator | undefined
   private state: PumpState = STARTING
-  private pending = ''
-  private needDrain = false
-  // Writes since the event loop last really turned, and when that turn was.
-  private writes = 0
-  private turnStartedAt = Date.now()
-  private lastWriteAt = 0
   private wake: (() => void) | undefined
-  private heartbeat: NodeJS.Timeout | undefined
   private lifetime: NodeJS.Timeout | undefined
   // Before the head: opens it if the first item is slow. After: flushes when the source idles.
   private timer: NodeJS.Immediate | undefined
@@ -79,16 +64,17 @@ export class StreamPump implements PushConsumer {
   /**
    * @param res the response (node:http `ServerResponse` or `Http2ServerResponse`).
    * @param source anything {@link openSource} accepts.
-   * @param init the encoder, abort controller, factory context and shared config.
+   * @param init the encoder, shared config, owner, and for a factory its controller and context.
    */
-  constructor (res: ResponseSink, source: unknown, init: PumpInit) {
-    this.res = res
+  constructor (res: ResponseSink, source: unknown, init: PumpInit<O>) {
+    super(res, init.encoder, init.config.counters)
     this.source = source
     this.owner = init.owner
-    this.encoder = init.encoder
     this.config = init.config
-    this.controller = init.controller
-    this.context = init.context
+    this.heartbeatMs = init.encoder.heartbeatFrame === '' ? 0 : init.config.heartbeatMs
+    this.heartbeat = undefined
+    this.controller = init.factory?.controller
+    this.context = init.factory?.context
     this.onClose = this.onClose.bind(this)
     this.onDrain = this.onDrain.bind(this)
     res.on('close', this.onClose)
@@ -109,7 +95,7 @@ export class StreamPump implements PushConsumer {
   start (): Promise<unknown> {
     let opened: AnyIterator | Promise<AnyIterator>
     try {
-      opened = openSource(this.source, this.context as SourceContext)
+      opened = openSource(this.source, this.context)
     } catch (err) {
       return Promise.resolve(this.failBeforeHead(err))
     } finally {
@@ -139,6 +125,70 @@ export class StreamPump implements PushConsumer {
       this.settle(reason)
     }
     await Promise.all([this.returnIterator(reason), closed])
+  }
+
+  /**
+   * The push path (see push-consumer.ts): an item written at once, with no promise, while the
+   * loop waits on the source. Declined unless the stream is open and the socket has room; the
+   * item goes through the encoder and the frame writer like any other.
+   */
+  accept (item: unknown): boolean {
+    if (this.state !== OPEN || this.needDrain) return false
+    try {
+      this.push(item)
+      this.flush()
+    } catch (err) {
+      this.fail(err)
+    }
+    return true
+  }
+
+  /** @internal the heartbeat (heartbeat.ts) found the stream idle for a whole interval. */
+  writeHeartbeat (): void {
+    this.append(this.encoder.heartbeatFrame)
+    this.config.counters.heartbeats++
+    this.flush()
+  }
+
+  /** @internal the head timer: the source is slow, so open now without its first item. */
+  openSlowly (): void {
+    this.timer = undefined
+    this.openHead('')
+    if (this.idle) this.res.flushHeaders?.()
+    else this.flush()
+  }
+
+  /** @internal the idle-flush timer; a setImmediate ran, so the loop has really turned. */
+  flushIdle (): void {
+    this.timer = undefined
+    this.newTurn()
+    if (this.state === OPEN) this.flush()
+  }
+
+  /**
+   * @internal the lifetime timer: ends the stream cleanly with the format's reconnect frame
+   * (SSE: a `retry:` hint, and no end event), so the client comes back with its cursor.
+   * release() clears the timer, so the stream is open here.
+   */
+  retire (): void {
+    this.lifetime = undefined
+    this.state = ENDED
+    this.append(this.encoder.reconnectFrame())
+    this.flush()
+    this.res.end()
+    this.release()
+    this.returnIterator(new errors.FST_STREAM_LIFETIME_OVER())
+  }
+
+  /** @internal the linger timer: the source has not finished long after its stream. */
+  linger (): void {
+    this.config.counters.lingering++
+    this.config.onLinger?.(this)
+  }
+
+  /** @internal the source finally finished; `lingered` when it was counted as lingering. */
+  unlinger (lingered: boolean): void {
+    if (lingered) this.config.counters.lingering--
   }
 
   private begin (iterator: AnyIterator): Promise<unknown> {
@@ -182,25 +232,14 @@ export class StreamPump implements PushConsumer {
     // Before the state changes: a head that cannot be written is still a failure before it.
     this.config.writeHead(this)
     this.state = OPEN
-    this.pending = this.encoder.preamble() + frame
-    this.armHeartbeat()
+    this.append(this.encoder.preamble() + frame)
+    armHeartbeat(this)
     const lifetimeMs = this.config.lifetimeMs
     if (lifetimeMs > 0) {
       const jittered = lifetimeMs * (1 - LIFETIME_JITTER + 2 * LIFETIME_JITTER * Math.random())
       this.lifetime = setTimeout(lifetimeDue, jittered, this).unref()
     }
     this.settle(undefined)
-  }
-
-  /**
-   * @internal the head timer: the source is slow, so open now without its first item. The
-   * timer is cleared when the head opens or the stream ends, so the state is STARTING here.
-   */
-  openSlowly (): void {
-    this.timer = undefined
-    this.openHead('')
-    if (this.pending === '') this.res.flushHeaders?.()
-    else this.flush()
   }
 
   private async loop (next: unknown): Promise<void> {
@@ -210,7 +249,7 @@ export class StreamPump implements PushConsumer {
         if (next === undefined) {
           // The turn comes first and whatever else happens: a 'drain' can arrive from
           // process.nextTick (a write the socket took at once), which is no turn at all.
-          if (this.writes >= WRITES_PER_TURN) await this.yieldTurn()
+          if (this.turnSpent) await this.yieldTurn()
           // Never pull the next item while the socket says it is full.
           if (this.needDrain && this.state === OPEN) await this.drained()
           if (this.state !== OPEN) return
@@ -218,7 +257,7 @@ export class StreamPump implements PushConsumer {
         }
         if (isThenable(next)) {
           // The source is about to make us wait: flush what is ready once the loop is idle.
-          if (this.pending !== '' && this.timer === undefined) this.timer = setImmediate(flushWhenIdle, this)
+          if (!this.idle && this.timer === undefined) this.timer = setImmediate(flushWhenIdle, this)
           next = await next
           if (this.state === STARTING) {
             this.openWithFirst(next as IteratorResult<unknown>)
@@ -237,56 +276,8 @@ export class StreamPump implements PushConsumer {
     }
   }
 
-  /**
-   * The push path (see push-consumer.ts): a shared frame written at once, with no promise,
-   * while the loop waits on the source. Declined unless the stream is open, the socket has
-   * room and the item has a shared frame in this format.
-   */
-  accept (item: unknown): boolean {
-    return this.state === OPEN && !this.needDrain && this.writeShared(item)
-  }
-
-  /** Frames one item into the pending string (or writes a shared frame as it is). */
-  private push (item: unknown): void {
-    if (this.writeShared(item)) return
-    this.pending += this.encoder.encode(item)
-    this.config.counters.events++
-    if (this.pending.length >= FLUSH_CHARS) this.flush()
-  }
-
-  /**
-   * Writes a hub event's cached frame as it is (after what is pending, to keep the order).
-   * @returns false when `item` has no shared frame in this format, so it must be encoded.
-   */
-  private writeShared (item: unknown): boolean {
-    if (!isPreparedEvent(item)) return false
-    const frame = item.frame(this.encoder.format)
-    if (frame === undefined) return false
-    this.flush()
-    this.write(frame, frame.length)
-    this.config.counters.events++
-    return true
-  }
-
-  /** Writes what is pending in one res.write(). */
-  private flush (): void {
-    if (this.pending === '') return
-    const chunk = this.pending
-    this.pending = ''
-    this.write(chunk, Buffer.byteLength(chunk))
-  }
-
-  private write (chunk: string | Buffer, bytes: number): void {
-    this.config.counters.bytes += bytes
-    const now = Date.now()
-    this.lastWriteAt = now
-    // A slow encoder (a big serializer, huge items) spends the turn in time, not writes.
-    if (++this.writes < WRITES_PER_TURN && now - this.turnStartedAt >= TURN_BUDGET_MS) this.writes = WRITES_PER_TURN
-    if (!this.res.write(chunk)) this.needDrain = true
-  }
-
   private end (): void {
-    this.pending += this.encoder.endFrame()
+    this.append(this.encoder.endFrame())
     this.flush()
     this.state = ENDED
     this.res.end()
@@ -316,7 +307,7 @@ export class StreamPump implements PushConsumer {
    */
   private endWithFault (err: unknown): void {
     this.state = ENDED
-    this.pending += this.encoder.faultFrame(toFault(err))
+    this.append(this.encoder.faultFrame(toFault(err)))
     this.flush()
     if (this.encoder.abortOnFault) abortAfterFlush(this.res)
     else this.res.end()
@@ -341,53 +332,6 @@ export class StreamPump implements PushConsumer {
     this.wakeUp()
   }
 
-  private armHeartbeat (): void {
-    const ms = this.config.heartbeatMs
-    if (ms > 0 && this.encoder.heartbeatFrame !== '') {
-      this.heartbeat = setTimeout(heartbeatDue, ms, this).unref()
-    }
-  }
-
-  /**
-   * @internal the heartbeat timer. Writes only when nothing was written for a whole interval
-   * (DESIGN.md §6): a busy stream needs no keep-alive. release() clears the timer, so this
-   * only runs while the stream is open.
-   */
-  beat (): void {
-    const idleFor = Date.now() - this.lastWriteAt
-    const ms = this.config.heartbeatMs
-    if (idleFor >= ms) {
-      this.pending += this.encoder.heartbeatFrame
-      this.config.counters.heartbeats++
-      this.flush()
-    }
-    // A fresh timer each time: the next check is due a full interval after the last write.
-    this.heartbeat = setTimeout(heartbeatDue, ms - (idleFor >= ms ? 0 : idleFor), this).unref()
-  }
-
-  /**
-   * @internal the lifetime timer: ends the stream cleanly with the format's reconnect frame
-   * (SSE: a `retry:` hint, and no end event), so the client comes back with its cursor.
-   * release() clears the timer, so the stream is open here.
-   */
-  retire (): void {
-    this.lifetime = undefined
-    this.state = ENDED
-    this.pending += this.encoder.reconnectFrame()
-    this.flush()
-    this.res.end()
-    this.release()
-    this.returnIterator(new errors.FST_STREAM_LIFETIME_OVER())
-  }
-
-  /** @internal the idle-flush timer. */
-  flushIdle (): void {
-    this.timer = undefined
-    // A setImmediate ran, so the loop has really turned: the write budget starts over.
-    this.newTurn()
-    if (this.state === OPEN) this.flush()
-  }
-
   private drained (): Promise<void> {
     return new Promise(resolve => { this.wake = resolve })
   }
@@ -395,11 +339,6 @@ export class StreamPump implements PushConsumer {
   private async yieldTurn (): Promise<void> {
     await nextTurn()
     this.newTurn()
-  }
-
-  private newTurn (): void {
-    this.writes = 0
-    this.turnStartedAt = Date.now()
   }
 
   private wakeUp (): void {
@@ -440,17 +379,6 @@ export class StreamPump implements PushConsumer {
     return this.returned
   }
 
-  /** @internal the linger timer: the source has not finished long after its stream. */
-  linger (): void {
-    this.config.counters.lingering++
-    this.config.onLinger?.(this)
-  }
-
-  /** @internal the source finally finished; `lingered` when it was counted as lingering. */
-  unlinger (lingered: boolean): void {
-    if (lingered) this.config.counters.lingering--
-  }
-
   /** Removes every listener and timer this pump added. Safe to call twice. */
   private release (): void {
     // Several end paths lead here (end, fault, close, shutdown); only the first one counts.
@@ -470,19 +398,15 @@ export class StreamPump implements PushConsumer {
 }
 
 // Timer callbacks take the pump as an argument, so no per-stream closure is kept for them.
-function openWhenSlow (pump: StreamPump): void {
+function openWhenSlow<O> (pump: StreamPump<O>): void {
   pump.openSlowly()
 }
 
-function flushWhenIdle (pump: StreamPump): void {
+function flushWhenIdle<O> (pump: StreamPump<O>): void {
   pump.flushIdle()
 }
 
-function heartbeatDue (pump: StreamPump): void {
-  pump.beat()
-}
-
-function lifetimeDue (pump: StreamPump): void {
+function lifetimeDue<O> (pump: StreamPump<O>): void {
   pump.retire()
 }
 
@@ -490,7 +414,7 @@ function lifetimeDue (pump: StreamPump): void {
  * Counts the source as lingering while its return() has not settled LINGER_MS after the
  * stream ended. Only streams that end with an async return() get here, never idle ones.
  */
-function watchLinger (pump: StreamPump, settled: Promise<undefined>): void {
+function watchLinger<O> (pump: StreamPump<O>, settled: Promise<undefined>): void {
   let lingered = false
   const timer = setTimeout(() => { lingered = true; pump.linger() }, LINGER_MS).unref()
   settled.then(() => {

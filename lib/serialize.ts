@@ -34,6 +34,14 @@ export function createSerialize (serializer?: Serializer): Serializer {
   }
 }
 
+/**
+ * `serialize` when `serializer` is the caller's own (not absent, not JSON.stringify), else
+ * `undefined`: encoders let their own serializer win over a hub event's publisher's.
+ */
+export function ownSerializer (serializer: Serializer | undefined, serialize: Serializer): Serializer | undefined {
+  return serializer === undefined || serializer === JSON.stringify ? undefined : serialize
+}
+
 /** JSON.stringify never emits a raw CR or LF, so only its failures need checking. */
 function serializeJson (value: unknown): string {
   let text: string | undefined

@@ -34,8 +34,10 @@ export type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>
  * Resolves `source` to an iterator, calling a factory with `context` first.
  * @throws FST_STREAM_INVALID_SOURCE when it is not iterable, or whatever a factory throws.
  */
-export function openSource (source: unknown, context: SourceContext): AnyIterator | Promise<AnyIterator> {
+export function openSource (source: unknown, context: SourceContext | undefined): AnyIterator | Promise<AnyIterator> {
   if (typeof source !== 'function') return iteratorOf(source)
+  // A factory needs its signal; a caller that made no context cannot stop it.
+  if (context === undefined) throw new errors.FST_STREAM_INVALID_SOURCE('a factory, but no context for it')
   const made: unknown = source(context)
   if (isThenable(made)) return Promise.resolve(made).then(iteratorOf)
   return iteratorOf(made)

@@ -5,8 +5,9 @@
  */
 import type { Encoder, StreamFault } from './encoder.js'
 import { errors } from './errors.js'
-import { createSerialize, type Serializer } from './serialize.js'
-import { isSseEvent, type SseEvent } from './sse-event.js'
+import { createSerialize, ownSerializer, type Serializer } from './serialize.js'
+import { dataSerializer } from './prepared-event.js'
+import { isEventName, isSseEvent, type SseEvent } from './sse-event.js'
 
 // §9.2.5: a line ends at CRLF, a lone LF or a lone CR, so all three must split data.
 const LINE_BREAK = /\r\n|\r|\n/
@@ -68,7 +69,10 @@ class SseEncoder implements Encoder {
   readonly contentType = 'text/event-stream; charset=utf-8'
   readonly heartbeatFrame = HEARTBEAT
   readonly abortOnFault = false
+  readonly shareable = true
   private readonly serialize: Serializer
+  // The stream's own serializer (a per-call one), which wins over a hub event's publisher's.
+  private readonly own: Serializer | undefined
   private readonly open: string
   private readonly end: string
   private readonly reconnect: string
@@ -79,6 +83,7 @@ class SseEncoder implements Encoder {
   constructor (options: SseEncoderOptions) {
     this.onWarning = options.onWarning
     this.serialize = createSerialize(options.serializer)
+    this.own = ownSerializer(options.serializer, this.serialize)
     this.open = options.retryMs === undefined ? HEARTBEAT : 'retry: ' + checkRetry(options.retryMs) + '\n\n'
     this.reconnect = 'retry: ' + (options.retryMs ?? RECONNECT_MS) + '\n\n'
     const endEvent = options.endEvent ?? 'end'
@@ -96,7 +101,7 @@ class SseEncoder implements Encoder {
     if (typeof item === 'string') return fieldLines('data', item) + '\n'
     if (isSseEvent(item)) {
       if (this.onWarning !== undefined && (item.event === 'error' || item.event === 'open')) this.warnReserved(item.event)
-      return encodeSseEvent(item, this.serialize)
+      return encodeSseEvent(item, dataSerializer(item, this.own, this.serialize))
     }
     return fieldLines('data', this.serialize(item)) + '\n'
   }
@@ -137,9 +142,7 @@ function fieldLine (name: string, value: string): string {
 // Never called with '' for an event's own field (an empty type is omitted above), so '' here
 // is an end or error event name that clients would dispatch as a plain `message`.
 function checkEventName (name: unknown): string {
-  if (typeof name !== 'string' || name === '' || name.includes('\n') || name.includes('\r')) {
-    throw new errors.FST_STREAM_INVALID_EVENT()
-  }
+  if (!isEventName(name)) throw new errors.FST_STREAM_INVALID_EVENT()
   return name
 }
 

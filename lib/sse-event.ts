@@ -55,6 +55,14 @@ export function sse (fields: SseFields): SseEvent {
   return new SseEvent(fields)
 }
 
+/**
+ * True for a string usable as an SSE event name: no CR or LF, which would end the field and
+ * inject others (WHATWG HTML §9.2.6). `''` (the default `message` type) only when `allowEmpty`.
+ */
+export function isEventName (value: unknown, allowEmpty = false): value is string {
+  return typeof value === 'string' && (allowEmpty || value !== '') && !value.includes('\n') && !value.includes('\r')
+}
+
 /** True when `value` was made by {@link sse} (by any copy of this package). */
 export function isSseEvent (value: unknown): value is SseEvent {
   return typeof value === 'object' && value !== null && (value as SseEvent)[kSseEvent] === true

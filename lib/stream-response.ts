@@ -55,7 +55,7 @@ export async function streamResponse (
   const encoder = createEncoder(format, options)
   const controller = new AbortController()
   const lastEventId = resolveLastEventId(req.headers['last-event-id'], undefined, options.maxLastEventIdLength ?? 256)
-  const config: PumpConfig = {
+  const config: PumpConfig<undefined> = {
     heartbeatMs: options.heartbeatMs ?? 15000,
     lifetimeMs: options.maxLifetimeMs ?? 0,
     counters: options.counters ?? new StreamCounters(),
@@ -65,7 +65,7 @@ export async function streamResponse (
     const onFault = options.onFault
     config.onFault = (_pump, err) => onFault(err)
   }
-  const pump = new StreamPump(res, source, { encoder, controller, context: { signal: controller.signal, lastEventId, format }, config })
+  const pump = new StreamPump(res, source, { encoder, config, owner: undefined, factory: { controller, context: { signal: controller.signal, lastEventId, format } } })
   const failure = await pump.start()
   if (failure !== undefined) answerError(res, failure)
 }

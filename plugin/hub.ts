@@ -3,7 +3,7 @@
  * adapter (Redis, for several processes) or a hub made elsewhere with `createHub()`.
  */
 import type { FastifyInstance } from 'fastify'
-import { createHub, isHub, type Hub, type HubOptions, type StreamCounters } from '../lib/index.js'
+import { createHub, isHub, type Hub, type HubOptions, type StreamCounters } from '../lib/internal.js'
 
 /** The plugin's `hub` option: options for the hub it creates, or a ready hub. */
 export type HubOption = HubOptions | Hub

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
-import { resolveLastEventId, type StreamSource } from '../lib/index.js'
+import { resolveLastEventId, type StreamSource } from '../lib/internal.js'
 import { decorateHub } from './hub.js'
 import { resolveOptions, type FastifyStreamOptions, type ReplyStreamOptions } from './options.js'
 import { startStream } from './reply-stream.js'
@@ -79,7 +79,7 @@ export {
   type RedisAdapterOptions,
   type ResetData,
   type SubscribeOptions
-} from '../lib/index.js'
+} from '../lib/internal.js'
 export type { FastifyStreamOptions, ReplyStreamOptions, StreamDefaults } from './options.js'
 export type { ReplySourceContext } from './types.js'
 export {

@@ -3,8 +3,8 @@
  * so a mistake fails loudly with FST_STREAM_INVALID_OPTION instead of misbehaving later.
  */
 import type { FastifyRequest } from 'fastify'
-import { errors, STREAM_FORMATS, type Serializer, type StreamFormat } from '../lib/index.js'
-import { isIntegerIn } from '../lib/option-checks.js'
+import { errors, isEventName, STREAM_FORMATS, type Serializer, type StreamFormat } from '../lib/internal.js'
+import { isIntegerIn } from '../lib/internal.js'
 import { checkHubOption, type HubOption } from './hub.js'
 
 /** Options shared by the plugin and `reply.stream()`; per-call values win. */
@@ -174,8 +174,4 @@ function isCap (value: unknown): boolean {
 
 function isFormat (value: unknown): value is StreamFormat {
   return STREAM_FORMATS.includes(value as StreamFormat)
-}
-
-function isEventName (value: unknown): boolean {
-  return typeof value === 'string' && value !== '' && !value.includes('\n') && !value.includes('\r')
 }

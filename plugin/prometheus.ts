@@ -5,8 +5,8 @@
  * peer dependency: it is imported here only, and only when no `client` is passed.
  */
 import type { FastifyInstance } from 'fastify'
-import type { Hub, HubBackendState, HubStats, StreamCounters } from '../lib/index.js'
-import { invalidOption } from '../lib/option-checks.js'
+import type { Hub, HubBackendState, HubStats, StreamCounters } from '../lib/internal.js'
+import { invalidOption } from '../lib/internal.js'
 
 /** A prom-client `Counter` as its `collect()` sees it. */
 export interface PromCounterLike {

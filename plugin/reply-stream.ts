@@ -10,7 +10,7 @@ import {
   StreamPump,
   type Encoder,
   type StreamSource
-} from '../lib/index.js'
+} from '../lib/internal.js'
 import { mergeCallOptions, type ReplyStreamOptions, type ResolvedOptions } from './options.js'
 import { configFor, encoderFor, type StreamRegistry } from './stream-registry.js'
 import type { ReplySourceContext } from './types.js'
@@ -81,7 +81,7 @@ function createPump (
   encoder: Encoder,
   options: ResolvedOptions,
   client: string
-): StreamPump {
+): StreamPump<FastifyReply> {
   const request = reply.request
   const lastEventId = request.lastEventId
   if (lastEventId !== undefined) registry.counters.resumes++
@@ -91,10 +91,10 @@ function createPump (
   if (typeof source !== 'function') return trackPump(registry, new StreamPump(reply.raw, source, { encoder, config, owner: reply }), client)
   const controller = new AbortController()
   const context: ReplySourceContext = { signal: controller.signal, lastEventId, format: encoder.format, request, reply }
-  return trackPump(registry, new StreamPump(reply.raw, source, { encoder, controller, context, config, owner: reply }), client)
+  return trackPump(registry, new StreamPump(reply.raw, source, { encoder, config, owner: reply, factory: { controller, context } }), client)
 }
 
-function trackPump (registry: StreamRegistry, pump: StreamPump, client: string): StreamPump {
+function trackPump (registry: StreamRegistry, pump: StreamPump<FastifyReply>, client: string): StreamPump<FastifyReply> {
   registry.open.set(pump, client)
   return pump
 }

@@ -10,8 +10,8 @@ import {
   type Encoder,
   type PumpConfig,
   type StreamFormat,
-  type StreamPump
-} from '../lib/index.js'
+  type PumpHandle
+} from '../lib/internal.js'
 import { ClientLimits } from './client-limits.js'
 import type { ResolvedOptions } from './options.js'
 import { writeHead } from './write-head.js'
@@ -21,12 +21,15 @@ import { writeHead } from './write-head.js'
 // them per request (say, heartbeatMs from a query) from growing the caches without end.
 const MAX_CACHED = 64
 
+/** A stream of this plugin, as its hooks see it: its owner is the reply. */
+export type ReplyPump = PumpHandle<FastifyReply>
+
 /** Shared state of one plugin instance. */
 export interface StreamRegistry {
   options: ResolvedOptions
   counters: StreamCounters
   /** Open pumps with their client keys, so `fastify.close()` can end them. */
-  open: Map<StreamPump, string>
+  open: Map<ReplyPump, string>
   /** Streams per client, for `maxStreamsPerClient`. */
   clients: ClientLimits
   /** Routes already warned about a lingering source (one warning per route). */
@@ -34,7 +37,7 @@ export interface StreamRegistry {
   /** Set once the server starts closing: new streams are refused. */
   closing: boolean
   /** Pump configs by heartbeat and negotiation (all a config depends on). */
-  configs: Map<string, PumpConfig>
+  configs: Map<string, PumpConfig<FastifyReply>>
   /** Stateless encoders (SSE, NDJSON) by the option values that shape their frames. */
   encoders: Map<string, Encoder>
   /** Where encoders report a questionable event name (the instance's logger). */
@@ -57,7 +60,7 @@ export function createRegistry (options: ResolvedOptions, warn: (message: string
 }
 
 /** The pump config for `options`, shared by every stream with the same settings. */
-export function configFor (registry: StreamRegistry, options: ResolvedOptions): PumpConfig {
+export function configFor (registry: StreamRegistry, options: ResolvedOptions): PumpConfig<FastifyReply> {
   const negotiated = options.format === undefined
   const base = registry.options
   // Most calls keep the plugin's timings: a constant key, no string built per request.
@@ -87,21 +90,21 @@ function remember<T> (cache: Map<string, T>, key: string, value: T): T {
   return value
 }
 
-function createConfig (registry: StreamRegistry, options: ResolvedOptions, negotiated: boolean): PumpConfig {
+function createConfig (registry: StreamRegistry, options: ResolvedOptions, negotiated: boolean): PumpConfig<FastifyReply> {
   return {
     heartbeatMs: options.heartbeatMs,
     lifetimeMs: options.maxLifetimeMs,
     counters: registry.counters,
-    writeHead: pump => writeHead(pump.owner as FastifyReply, pump.encoder, negotiated),
+    writeHead: pump => writeHead(pump.owner, pump.encoder, negotiated),
     onFault: (pump, err) => {
-      (pump.owner as FastifyReply).request.log.error({ err }, 'fastify-stream: the stream failed after its headers were sent')
+      pump.owner.request.log.error({ err }, 'fastify-stream: the stream failed after its headers were sent')
     },
     onClose: pump => {
       // Every pump the plugin starts is in `open` (reply-stream.ts adds it before start()).
       registry.clients.release(registry.open.get(pump) as string)
       registry.open.delete(pump)
     },
-    onLinger: pump => warnLingering(registry, pump.owner as FastifyReply)
+    onLinger: pump => warnLingering(registry, pump.owner)
   }
 }
 

@@ -3,7 +3,7 @@
  * `fastify.streams`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Hub, SourceContext, StreamCounters, StreamSource } from '../lib/index.js'
+import type { Hub, SourceContext, StreamCounters, StreamSource } from '../lib/internal.js'
 import type { ReplyStreamOptions } from './options.js'
 
 /** What a source factory receives from `reply.stream()`. */

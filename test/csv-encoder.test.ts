@@ -1,6 +1,7 @@
 // CSV framing (RFC 4180) and the OWASP formula-injection guard; golden bytes written by hand,
 // then a round trip through csv-parse as the independent reader.
 import { parse } from 'csv-parse/sync'
+import { frameOf } from './helpers/frames.js'
 import t from 'tap'
 import { createEncoder } from '../lib/create-encoder.js'
 import { createCsvEncoder, csvField } from '../lib/csv-encoder.js'
@@ -164,7 +165,7 @@ t.test('sse() items and undefined', async t => {
   t.equal(fresh.encode(sse({ comment: 'c' })), '', 'a data-less first item does not fix the header')
   t.equal(fresh.encode({ k: 1 }), 'k\r\n1\r\n')
   const prepared = new PreparedEvent({ data: { a: 'p' } }, createSerialize())
-  t.equal(prepared.frame('csv'), undefined, 'prepared events have no shared CSV frame')
+  t.equal(frameOf(prepared, 'csv'), undefined, 'prepared events have no shared CSV frame')
   t.equal(encoder.encode(prepared), 'p\r\n', 'so the stream encoder writes them')
 })
 

@@ -2,7 +2,7 @@
 // store produces (a cursor ahead of this process, duplicates arriving live, a replay that
 // lands after the subscriber left), and the memory adapter is checked on its own.
 import t from 'tap'
-import { createHub, createMemoryAdapter, errors, type HubAdapter, type HubAdapterContext, type PreparedEvent, type ReplayResult } from '../lib/index.js'
+import { createHub, createMemoryAdapter, errors, type HubAdapter, type HubAdapterContext, type PreparedEvent, type ReplayResult } from '../lib/internal.js'
 import { deferred, type Deferred } from './helpers/deferred.js'
 import { dataOf, take } from './helpers/hub.js'
 

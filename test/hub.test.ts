@@ -1,6 +1,7 @@
 // The in-memory hub: ordering, ids, encode-once, topic checks, options, stats and close.
+import { frameOf } from './helpers/frames.js'
 import t from 'tap'
-import { createHub, createMemoryAdapter, errors, isHub, isPreparedEvent, MAX_TOPIC_LENGTH, type PreparedEvent } from '../lib/index.js'
+import { createHub, createMemoryAdapter, errors, isHub, isPreparedEvent, MAX_TOPIC_LENGTH, type PreparedEvent } from '../lib/internal.js'
 import { EventQueue } from '../lib/hub/event-queue.js'
 import { dataOf, take } from './helpers/hub.js'
 
@@ -52,14 +53,14 @@ t.test('encode once: every subscriber gets the identical event and Buffer per fo
   await hub.publish('t', { n: 1 }, { event: 'tick' })
   const events = await Promise.all(subscriptions.map(async subscription => (await take(subscription, 1))[0] as PreparedEvent))
   t.ok(events.every(isPreparedEvent), 'prepared events, so the pump writes their cached frames')
-  const sse = events.map(event => event.frame('sse'))
-  const ndjson = events.map(event => event.frame('ndjson'))
+  const sse = events.map(event => frameOf(event, 'sse'))
+  const ndjson = events.map(event => frameOf(event, 'ndjson'))
   t.ok(sse[0] === sse[1] && sse[1] === sse[2], 'the identical SSE Buffer object')
   t.ok(ndjson[0] === ndjson[1] && ndjson[1] === ndjson[2], 'the identical NDJSON Buffer object')
   t.equal(sse[0]!.toString(), `event: tick\nid: ${events[0]!.id}\ndata: {"n":1}\n\n`)
   t.equal(ndjson[0]!.toString(), '{"n":1}\n')
   t.equal(serialized, 1, 'serialized once, at publish, for all formats and subscribers')
-  t.equal(events[0]!.frame('csv'), undefined, 'CSV falls back to the normal encoder')
+  t.equal(frameOf(events[0]!, 'csv'), undefined, 'CSV falls back to the normal encoder')
   // A value other than the event's own data still goes through the serializer.
   t.equal((events[0] as unknown as { serialize: (value: unknown) => string }).serialize([1]), '[1]')
   t.equal(serialized, 2)
@@ -71,8 +72,8 @@ t.test('string data is sent as it is in SSE and as a JSON string in NDJSON', asy
   const subscription = hub.subscribe('t')
   await hub.publish('t', 'hello "you"')
   const [event] = await take(subscription, 1) as PreparedEvent[]
-  t.match(event!.frame('sse')!.toString(), /\ndata: hello "you"\n\n$/)
-  t.equal(event!.frame('ndjson')!.toString(), '"hello \\"you\\""\n')
+  t.match(frameOf(event!, 'sse')!.toString(), /\ndata: hello "you"\n\n$/)
+  t.equal(frameOf(event!, 'ndjson')!.toString(), '"hello \\"you\\""\n')
 })
 
 t.test('publish checks its input and rejects without storing anything', async t => {

@@ -1,5 +1,6 @@
 // NDJSON framing against N1–N7 of ../shared/SSE-VECTORS.md: one JSON text and one LF per item.
 import fastJson from 'fast-json-stringify'
+import { frameOf } from './helpers/frames.js'
 import t from 'tap'
 import { createEncoder } from '../lib/create-encoder.js'
 import { streamHeaders } from '../lib/headers.js'
@@ -167,9 +168,9 @@ t.test('N6/N7 pure parts: fault record, content type, no preamble or end', async
 
 t.test('PreparedEvent caches the NDJSON line', async t => {
   const event = new PreparedEvent({ id: '1', event: 'x', data: { a: 'b' } }, createSerialize())
-  const line = event.frame('ndjson')
+  const line = frameOf(event, 'ndjson')
   t.equal(line?.toString(), '{"a":"b"}\n')
-  t.equal(event.frame('ndjson'), line, 'computed once')
+  t.equal(frameOf(event, 'ndjson'), line, 'computed once')
 })
 
 t.test('random strings round-trip through JSON.parse, one line each', async t => {

@@ -3,7 +3,7 @@
 import http, { type ServerResponse } from 'node:http'
 import { EventEmitter, once } from 'node:events'
 import t, { type Test } from 'tap'
-import { StreamCounters, StreamPump, createEncoder, streamHeaders } from '../lib/index.js'
+import { StreamCounters, StreamPump, createEncoder, streamHeaders } from '../lib/internal.js'
 import { deferred } from './helpers/deferred.js'
 import { openStream } from './helpers/stream-client.js'
 
@@ -20,8 +20,8 @@ function pumpFor (res: ServerResponse, source: unknown, counters = new StreamCou
   const controller = new AbortController()
   return new StreamPump(res, source, {
     encoder: createEncoder('sse'),
-    controller,
-    context: { signal: controller.signal, lastEventId: undefined, format: 'sse' },
+    owner: undefined,
+    factory: { controller, context: { signal: controller.signal, lastEventId: undefined, format: 'sse' } },
     config: {
       heartbeatMs: 0,
       lifetimeMs: 0,
@@ -140,7 +140,7 @@ t.test('a sink that never pushes back still gets event-loop turns from an endles
         finished.resolve()
       }
     }
-  }, { encoder: createEncoder('ndjson'), config: { heartbeatMs: 0, lifetimeMs: 0, counters, writeHead: () => {} } })
+  }, { encoder: createEncoder('ndjson'), owner: undefined, config: { heartbeatMs: 0, lifetimeMs: 0, counters, writeHead: () => {} } })
   setImmediate(() => sink.emit('close'))
   t.equal(await pump.start(), undefined)
   await finished.promise

@@ -1,8 +1,9 @@
 // The Redis Streams adapter against a real redis-server: publish/subscribe through the
 // stream, ids, one reader per topic per process, replay with XRANGE and its resets.
 import { Redis } from 'ioredis'
+import { frameOf } from './helpers/frames.js'
 import t, { type Test } from 'tap'
-import { createHub, createRedisAdapter, errors, type Hub, type PreparedEvent } from '../lib/index.js'
+import { createHub, createRedisAdapter, errors, type Hub, type PreparedEvent } from '../lib/internal.js'
 import { dataOf, take } from './helpers/hub.js'
 import { startRedisServer, type RedisServer } from './helpers/redis-server.js'
 
@@ -34,8 +35,8 @@ t.test('events published through Redis reach subscribers in order with stream id
   t.same(dataOf(events), Array.from({ length: 50 }, (_, i) => ({ i })))
   t.equal(events[0]!.event, 'even')
   t.equal(events[1]!.event, undefined)
-  t.equal(events[0]!.frame('sse')!.toString(), `event: even\nid: ${ids[0]}\ndata: {"i":0}\n\n`)
-  t.equal(events[1]!.frame('ndjson')!.toString(), '{"i":1}\n')
+  t.equal(frameOf(events[0]!, 'sse')!.toString(), `event: even\nid: ${ids[0]}\ndata: {"i":0}\n\n`)
+  t.equal(frameOf(events[1]!, 'ndjson')!.toString(), '{"i":1}\n')
   t.match(hub.stats().backend, { adapter: 'redis', state: 'ready', topics: 1, outages: 0 })
 })
 
@@ -45,10 +46,10 @@ t.test('string data and custom serializer text survive the trip unchanged', asyn
   await hub.publish('t', 'plain "text"')
   await hub.publish('t', { a: 1 })
   const [text, object] = await take(subscription, 2) as PreparedEvent[]
-  t.match(text!.frame('sse')!.toString(), /\ndata: plain "text"\n\n$/)
-  t.equal(text!.frame('ndjson')!.toString(), '<"plain \\"text\\"">\n')
-  t.match(object!.frame('sse')!.toString(), /\ndata: <\{"a":1\}>\n\n$/)
-  t.equal(object!.frame('ndjson')!.toString(), '<{"a":1}>\n')
+  t.match(frameOf(text!, 'sse')!.toString(), /\ndata: plain "text"\n\n$/)
+  t.equal(frameOf(text!, 'ndjson')!.toString(), '<"plain \\"text\\"">\n')
+  t.match(frameOf(object!, 'sse')!.toString(), /\ndata: <\{"a":1\}>\n\n$/)
+  t.equal(frameOf(object!, 'ndjson')!.toString(), '<{"a":1}>\n')
 })
 
 t.test('three connections per process, however many topics and subscribers', async t => {
@@ -159,9 +160,9 @@ t.test('entries written by others decode on replay: unknown fields ignored, non-
   const subscription = hub.subscribe('t', { lastEventId: probe })
   const [foreign, text, after] = await take(subscription, 3) as PreparedEvent[]
   t.equal(foreign!.data, null)
-  t.equal(foreign!.frame('ndjson')!.toString(), 'null\n')
+  t.equal(frameOf(foreign!, 'ndjson')!.toString(), 'null\n')
   t.equal(text!.data, 'not json')
-  t.equal(text!.frame('ndjson')!.toString(), 'not json\n')
+  t.equal(frameOf(text!, 'ndjson')!.toString(), 'not json\n')
   t.equal(after!.data, 'after')
 })
 

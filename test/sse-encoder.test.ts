@@ -1,6 +1,7 @@
 // SSE framing against ../shared/SSE-VECTORS.md. Golden frames are written by hand from the
 // vectors; eventsource-parser@3 is the independent decoder for the round trips.
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import { frameOf } from './helpers/frames.js'
 import t from 'tap'
 import { createEncoder } from '../lib/create-encoder.js'
 import { errors } from '../lib/errors.js'
@@ -279,12 +280,12 @@ t.test('PreparedEvent caches the SSE frame bytes', async t => {
   t.ok(isPreparedEvent(event))
   t.ok(isSseEvent(event), 'still an sse() event')
   t.notOk(isPreparedEvent(sse({ data: 1 })))
-  const bytes = event.frame('sse')
+  const bytes = frameOf(event, 'sse')
   t.equal(bytes?.toString(), 'event: p\nid: 3\ndata: {"v":"a\\nb"}\n\n')
-  t.equal(event.frame('sse'), bytes, 'same Buffer the second time')
-  t.equal(event.frame('csv'), undefined, 'no shared CSV frame')
+  t.equal(frameOf(event, 'sse'), bytes, 'same Buffer the second time')
+  t.equal(frameOf(event, 'csv'), undefined, 'no shared CSV frame')
   const bad = new PreparedEvent({ id: 'a\nb', data: 1 }, createSerialize())
-  t.throws(() => bad.frame('sse'), { code: 'FST_STREAM_INVALID_ID' })
+  t.throws(() => frameOf(bad, 'sse'), { code: 'FST_STREAM_INVALID_ID' })
 })
 
 t.test('errors are fastify-stream errors', async t => {

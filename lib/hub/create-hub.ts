@@ -7,7 +7,7 @@ import { errors, isStreamError } from '../errors.js'
 import { INVALID_LAST_EVENT_ID } from '../last-event-id.js'
 import { PreparedEvent } from '../prepared-event.js'
 import { createSerialize, type Serializer } from '../serialize.js'
-import type { SseEvent } from '../sse-event.js'
+import { isEventName, type SseEvent } from '../sse-event.js'
 import type { HubAdapter, HubBackendStatus, HubLogger, HubRecord, ResetReason } from './hub-adapter.js'
 import { resolveHubOptions, resolveSubscribeOptions, type HubOptions, type OverflowPolicy, type ResolvedHubOptions, type SubscribeOptions } from './hub-options.js'
 import { createMemoryAdapter } from './memory-adapter.js'
@@ -131,7 +131,7 @@ class BroadcastHub implements Hub, SubscriptionHost {
     const event = options.event
     // Checked here, not when a subscriber's stream frames it: a bad event must fail the
     // publisher, not every stream that receives it.
-    if (event !== undefined && (typeof event !== 'string' || event.includes('\n') || event.includes('\r'))) {
+    if (event !== undefined && !isEventName(event, true)) {
       throw new errors.FST_STREAM_INVALID_EVENT()
     }
     const idempotencyKey = options.idempotencyKey

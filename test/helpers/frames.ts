@@ -1,0 +1,13 @@
+/**
+ * A hub event's shared frame as the plugin's default encoder of a format makes it (one
+ * encoder per format, so the cache on the event is exercised as streams exercise it).
+ */
+import { createEncoder, type PreparedEvent, type StreamFormat } from '../../lib/internal.js'
+
+const encoders = { sse: createEncoder('sse'), ndjson: createEncoder('ndjson'), csv: createEncoder('csv') }
+
+/** The cached frame of `event` for `format`, or `undefined` when the format shares none (CSV). */
+export function frameOf (event: PreparedEvent, format: StreamFormat): Buffer | undefined {
+  const encoder = encoders[format]
+  return encoder.shareable ? event.frameFor(encoder) : undefined
+}
