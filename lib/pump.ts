@@ -12,7 +12,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { errors } from './errors.js'
 import { FrameWriter } from './frame-writer.js'
-import { armHeartbeat, type HeartbeatTarget } from './heartbeat.js'
+import { armHeartbeat } from './heartbeat.js'
 import type { PumpConfig, PumpHandle, PumpInit } from './pump-config.js'
 import { isPushSource, type PushConsumer } from './push-consumer.js'
 import type { ResponseSink } from './response-sink.js'
@@ -39,7 +39,7 @@ type PumpState = typeof STARTING | typeof OPEN | typeof ENDED
  * Streams one source to one response. Call {@link StreamPump.start} once.
  * @typeParam O what the creator attaches for its hooks (the plugin: the Fastify reply).
  */
-export class StreamPump<O = undefined> extends FrameWriter implements PushConsumer, PumpHandle<O>, HeartbeatTarget {
+export class StreamPump<O = undefined> extends FrameWriter implements PushConsumer, PumpHandle<O> {
   readonly owner: O
   readonly heartbeatMs: number
   /** @internal the heartbeat's timer (heartbeat.ts); cleared on release. */

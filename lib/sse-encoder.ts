@@ -29,7 +29,7 @@ export interface SseEncoderOptions {
   /**
    * Told once per name when an event is called `error` or `open`: EventSource fires its own
    * events by those names, so listeners for them mix the server's data with connection
-   * state (WHATWG HTML §9.2; SSE-VECTORS S11). The event is still sent.
+   * state (WHATWG HTML §9.2). The event is still sent.
    */
   onWarning?: (message: string) => void
 }

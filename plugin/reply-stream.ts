@@ -11,7 +11,8 @@ import {
   type Encoder,
   type StreamSource
 } from '../lib/internal.js'
-import { mergeCallOptions, type ReplyStreamOptions, type ResolvedOptions } from './options.js'
+import type { ReplyStreamOptions, ResolvedOptions } from './options.js'
+import { resolveCallOptions } from './route-options.js'
 import { configFor, encoderFor, type StreamRegistry } from './stream-registry.js'
 import type { ReplySourceContext } from './types.js'
 import { writeHead } from './write-head.js'
@@ -37,7 +38,7 @@ export function startStream (
   let options: ResolvedOptions
   let encoder: Encoder
   try {
-    options = callOptions === undefined ? registry.options : mergeCallOptions(registry.options, callOptions)
+    options = callOptions === undefined ? registry.options : resolveCallOptions(registry.routeOptions, registry.options, reply.request, callOptions)
     encoder = chooseEncoder(reply, options, registry)
   } catch (err) {
     return reply.send(err)

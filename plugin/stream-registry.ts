@@ -14,6 +14,7 @@ import {
 } from '../lib/internal.js'
 import { ClientLimits } from './client-limits.js'
 import type { ResolvedOptions } from './options.js'
+import type { RouteOptionsCache } from './route-options.js'
 import { writeHead } from './write-head.js'
 
 // Per-call options are usually a handful of literals repeated on every request, so configs
@@ -34,6 +35,8 @@ export interface StreamRegistry {
   clients: ClientLimits
   /** Routes already warned about a lingering source (one warning per route). */
   lingerWarned: Set<string>
+  /** Per-call options resolved once per route (route-options.ts). */
+  routeOptions: RouteOptionsCache
   /** Set once the server starts closing: new streams are refused. */
   closing: boolean
   /** Pump configs by heartbeat and negotiation (all a config depends on). */
@@ -52,6 +55,7 @@ export function createRegistry (options: ResolvedOptions, warn: (message: string
     open: new Map(),
     clients: new ClientLimits(options.maxStreamsPerClient, options.clientKey),
     lingerWarned: new Set(),
+    routeOptions: new WeakMap(),
     closing: false,
     configs: new Map(),
     encoders: new Map(),

@@ -15,7 +15,7 @@ const END = '<!-- bench:end -->'
 export const METHOD = 'The server under test and the load generator are separate processes, pinned to different cores with taskset. ' +
   'Each scenario runs the plugin and a hand-written node:http baseline (same bytes, one res.write per event, honouring drain) in the same run, ' +
   'in interleaved rounds (ours, baseline, ours, baseline…). Tables give the median over the rounds, the min–max spread and the ratio ours/baseline; ' +
-  'targets are the ones of issue 5. Loopback only, every load bounded in count and time.'
+  'targets are the project\'s performance bars. Loopback only, every load bounded in count and time.'
 
 /**
  * Renders the section's markdown (without the markers).
@@ -31,7 +31,7 @@ export function renderSection (run) {
     '',
     METHOD,
     '',
-    'Reproduce with `npm run bench` (about 17 minutes; `npm run bench -- --quick` for a 2.5-minute check; `--only NAME` for one scenario), then `npm run bench -- --readme` or `node bench/update-readme.mjs` to regenerate this section.',
+    'Reproduce with `npm run bench` (about 20 minutes; `npm run bench -- --quick` for a 3.5-minute check; `--only NAME` for one scenario), then `npm run bench -- --readme` or `node bench/update-readme.mjs` to regenerate this section.',
     ''
   ]
   for (const scenario of run.scenarios) lines.push(renderScenario(scenario), '')

@@ -23,7 +23,7 @@ export default {
     const events = ctx.quick ? 20 : 50
     const everyMs = 100
     const ours = await ctx.startServer('ours')
-    if (!ours.info.features.hub) throw new NotAvailable('the hub (issue 4): fastify-stream/core exports no createHub and the plugin decorates no fastify.hub')
+    if (!ours.info.features.hub) throw new NotAvailable('the hub: fastify-stream/core exports no createHub and the plugin decorates no fastify.hub')
     const base = await ctx.startServer('baseline')
     const client = await ctx.startClient()
     const rows = []

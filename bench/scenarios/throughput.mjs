@@ -8,7 +8,7 @@ import { summarize } from '../lib/stats.mjs'
 
 const EVENTS = 200_000
 // The load generator counts as saturated when it is this busy: from there on, events/s
-// measures the client, and server CPU per event is the fair comparison (issue 5).
+// measures the client, and server CPU per event is the fair comparison.
 const SATURATED = 0.9
 
 export default {

@@ -20,7 +20,7 @@ try {
     ...await import('../../dist/demo/metrics.js')
   }
 } catch (err) {
-  serveCalls(probeHandlers(), { port: 0, unavailable: `the demo (issue 3) is not built: ${err.message}` })
+  serveCalls(probeHandlers(), { port: 0, unavailable: `the demo is not built: ${err.message}` })
 }
 
 if (demo !== undefined) {

@@ -1,5 +1,5 @@
 /**
- * The demo service (issue 3) as users run it: `buildApp()` from the compiled dist/demo,
+ * The demo service as users run it: `buildApp()` from the compiled dist/demo,
  * listening on loopback. If the demo is not built yet, it says so instead of failing.
  */
 import { serveCalls } from '../lib/rpc.mjs'
@@ -15,6 +15,6 @@ try {
   await app.listen({ port: 0, host: '127.0.0.1' })
   port = app.server.address().port
 } catch (err) {
-  unavailable = `the demo app (issue 3) could not start: ${err.code === 'ERR_MODULE_NOT_FOUND' ? 'dist/demo/app.js is not built' : err.message}`
+  unavailable = `the demo app could not start: ${err.code === 'ERR_MODULE_NOT_FOUND' ? 'dist/demo/app.js is not built' : err.message}`
 }
 serveCalls(probeHandlers(), { port, unavailable })

@@ -41,7 +41,7 @@ serveCalls(probeHandlers({
   streams: () => ({ ...app.streams })
 }), { port: app.server.address().port, features: { hub: hub !== undefined } })
 
-// The hub is being built (issue 4): use `fastify.hub` if the plugin decorates it, else
+// Use `fastify.hub` if the plugin decorates it, else
 // `createHub()` from the core, else report that there is none instead of failing.
 async function resolveHub () {
   if (app.hasDecorator('hub') && app.hub != null) return app.hub

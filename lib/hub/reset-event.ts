@@ -1,6 +1,6 @@
 /**
  * The `reset` event: what a resuming subscriber gets instead of a replay when its cursor is
- * not in the retained history. Loss is never silent (DESIGN.md §7): the client learns that
+ * not in the retained history. Loss is never silent: the client learns that
  * it missed events and can reload its state, as Mercure signals a history that no longer
  * reaches back.
  */
