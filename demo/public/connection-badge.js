@@ -38,20 +38,23 @@ export function panelBadge (element, live, { type, staleType = type, expectedMs,
 
   const render = () => {
     const status = live.status()
-    const { shown, notice } = assess(status, expectedMs(status.settings), live.activity(staleType).last)
+    const { shown, notice, quietSeconds } = assess(status, expectedMs(status.settings), live.activity(staleType).last)
     const activity = live.activity(type)
     element.dataset.state = shown
     element.dataset.reconnects = String(status.reconnects)
     element.dataset.count = String(activity.count)
     state.textContent = notice === '' ? LABELS[shown] : `${LABELS[shown]} · ${notice}`
     id.textContent = meta()
-    rate.hidden = !showRate
-    rate.textContent = `${formatNumber(activity.rate)}/s`
+    // Stale: how long it has been silent, where the rate (by then 0/s) would be.
+    rate.hidden = !showRate && quietSeconds === undefined
+    rate.textContent = quietSeconds === undefined ? `${formatNumber(activity.rate)}/s` : `silent ${quietSeconds} s`
     reconnects.hidden = status.reconnects === 0
     reconnects.textContent = `↻ ${status.reconnects}`
-    element.title = status.reconnects === 0
-      ? 'Connected once, never dropped'
-      : `Reconnected ${status.reconnects} time${status.reconnects === 1 ? '' : 's'}, resuming after the last id`
+    element.title = quietSeconds !== undefined
+      ? `Connected, but nothing has arrived for ${quietSeconds} s`
+      : status.reconnects === 0
+        ? 'Connected once, never dropped'
+        : `Reconnected ${status.reconnects} time${status.reconnects === 1 ? '' : 's'}, resuming after the last id`
   }
   live.onStatus(render)
   setInterval(render, CHECK_MS)
@@ -65,5 +68,5 @@ function assess (status, expected, last) {
   if (expected === null) return { shown: 'paused', notice: '' }
   const quietMs = performance.now() - Math.max(last ?? 0, status.openedAt)
   if (quietMs <= Math.max(STALE_MIN_MS, 2 * expected + 1000)) return { shown: 'open', notice: '' }
-  return { shown: 'stale', notice: `nothing for ${Math.floor(quietMs / 1000)} s` }
+  return { shown: 'stale', notice: '', quietSeconds: Math.floor(quietMs / 1000) }
 }
