@@ -1,11 +1,13 @@
-// Installs what the test suite needs beyond npm: Debian's chromium (the real-browser test)
-// and redis-server (the Redis hub tests). Runs before `npm test`; a no-op once installed.
+// Installs what the test suite needs beyond npm: Debian's chromium (the real-browser test),
+// redis-server (the Redis hub tests) and redis-tools (redis-cli, which joins the Redis Cluster
+// tests' nodes). Runs before `npm test`; a no-op once installed.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
 const NEEDED = [
   { binary: '/usr/bin/chromium', pkg: 'chromium' },
-  { binary: '/usr/bin/redis-server', pkg: 'redis-server' }
+  { binary: '/usr/bin/redis-server', pkg: 'redis-server' },
+  { binary: '/usr/bin/redis-cli', pkg: 'redis-tools' }
 ]
 
 const missing = NEEDED.filter(({ binary }) => !existsSync(binary)).map(({ pkg }) => pkg)

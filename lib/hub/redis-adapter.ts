@@ -281,8 +281,10 @@ class RedisAdapter implements HubAdapter {
       (this.sharded ? this.subscriber.sunsubscribe(...batch) : this.subscriber.unsubscribe(...batch)).catch(noop)
     }
     const channels = joining.map(follower => follower.keys.channel)
-    this.batches(channels).forEach((batch, index) => {
-      const followers = joining.slice(index * SUBSCRIBE_BATCH, index * SUBSCRIBE_BATCH + batch.length)
+    // Batches are of one channel on a Cluster: each batch takes as many followers as channels.
+    let from = 0
+    this.batches(channels).forEach(batch => {
+      const followers = joining.slice(from, from += batch.length)
       const subscribed = this.sharded ? this.subscriber.ssubscribe(...batch) : this.subscriber.subscribe(...batch)
       subscribed.then(() => {
         for (const follower of followers) {
