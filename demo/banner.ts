@@ -19,6 +19,7 @@ export const ROUTE_GUIDE: readonly RouteGuide[] = [
   { method: 'GET', path: '/', summary: 'the live dashboard (open it in a browser)', curlArgs: '-s' },
   { method: 'GET', path: '/health', summary: 'status, uptime, open streams and the hub', curlArgs: '-s' },
   { method: 'GET', path: '/metrics', summary: 'Prometheus metrics: streams, hub and process', curlArgs: '-s' },
+  { method: 'GET', path: '/api/live', summary: "the dashboard's one stream: metrics, users and chat as event types", curlArgs: '-N' },
   { method: 'GET', path: '/api/monitor?intervalMs=1000', summary: 'process and system metrics, SSE or NDJSON', curlArgs: "-N -H 'Accept: text/event-stream'" },
   { method: 'GET', path: '/api/users/feed?intervalMs=1000', summary: 'fake users, one per interval, resumable', curlArgs: "-N -H 'Accept: text/event-stream'" },
   { method: 'GET', path: '/api/users/feed?intervalMs=0&count=5&seed=7', summary: 'five users as NDJSON, as fast as you read', curlArgs: '-N' },

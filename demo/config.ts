@@ -20,8 +20,9 @@ export interface DemoConfig {
   maxStreams: number
   /**
    * Most streams one client address may hold open at once; more get 429
-   * (`MAX_STREAMS_PER_CLIENT`, default 32). A dashboard tab holds three, so 32 leaves room
-   * for several tabs while one address cannot take the whole `MAX_STREAMS` budget. Behind a
+   * (`MAX_STREAMS_PER_CLIENT`, default 32). A browser holds one for all its dashboard tabs
+   * (two while it downloads the CSV), so 32 leaves room for several browsers behind one NAT
+   * while one address cannot take the whole `MAX_STREAMS` budget. Behind a
    * reverse proxy every client has the proxy's address (the demo does not trust
    * X-Forwarded-For), so raise it there.
    */

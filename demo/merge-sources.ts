@@ -4,6 +4,8 @@
  * the chat over one connection.
  */
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
+
 /**
  * Merges `sources`, passing every item through `map` as it leaves, so a value that depends
  * on what was sent before (a cursor made of every part's last id) is computed in send order.
@@ -17,12 +19,26 @@ export function mergeSources<T, U> (sources: ReadonlyArray<AsyncIterable<T>>, ma
   return new MergedSources(sources.map(source => source[Symbol.asyncIterator]()), map)
 }
 
+/**
+ * `source` with every item passed through `map` as it is pulled. Not a generator, so
+ * `return()` goes straight to the source instead of waiting behind a pending `next()`.
+ */
+export function mapSource<T, U> (source: AsyncIterable<T>, map: (item: T) => U): AsyncIterable<U> {
+  return {
+    [Symbol.asyncIterator] () {
+      const iterator = source[Symbol.asyncIterator]()
+      return {
+        next: () => iterator.next().then(result => result.done === true ? DONE : { done: false, value: map(result.value) }),
+        return: () => Promise.resolve(iterator.return?.()).then(() => DONE)
+      }
+    }
+  }
+}
+
 interface Pull<T> {
   index: number
   result: IteratorResult<T>
 }
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
 
 class MergedSources<T, U> implements AsyncIterableIterator<U> {
   private readonly iterators: Array<AsyncIterator<T>>
@@ -77,19 +93,3 @@ class MergedSources<T, U> implements AsyncIterableIterator<U> {
 }
 
 function noop (): void {}
-
-/**
- * `source` with every item passed through `map` as it is pulled. Not a generator, so
- * `return()` goes straight to the source instead of waiting behind a pending `next()`.
- */
-export function mapSource<T, U> (source: AsyncIterable<T>, map: (item: T) => U): AsyncIterable<U> {
-  return {
-    [Symbol.asyncIterator] () {
-      const iterator = source[Symbol.asyncIterator]()
-      return {
-        next: () => iterator.next().then(result => result.done === true ? DONE : { done: false, value: map(result.value) }),
-        return: () => Promise.resolve(iterator.return?.()).then(() => DONE)
-      }
-    }
-  }
-}

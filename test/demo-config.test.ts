@@ -103,7 +103,7 @@ test('the banner shows the URL, the stream limits, the hub and a curl line for e
     t.match(banner, `${route.method} ${route.path}`, route.path)
     t.match(banner, `curl ${route.curlArgs} 'http://127.0.0.1:3000${route.path}'`, `curl line for ${route.path}`)
   }
-  for (const path of ['/health', '/metrics', '/api/monitor', '/api/users/feed', '/api/users/export', '/api/chat/stream', '/']) {
+  for (const path of ['/health', '/metrics', '/api/live', '/api/monitor', '/api/users/feed', '/api/users/export', '/api/chat/stream', '/']) {
     t.ok(ROUTE_GUIDE.some(route => route.path.split('?')[0] === path), `${path} is in the guide`)
   }
 })

@@ -48,11 +48,6 @@ export const usersFeedRoutes: FastifyPluginAsync = async function usersFeedRoute
   })
 }
 
-/** Users `first`..`last` with no pause: the pump pulls the next only when the socket has room. */
-function * userBurst (seed: number, first: number, last: number): Generator<SseEvent> {
-  for (let id = first; id <= last; id++) yield userEvent(seed, id)
-}
-
 /**
  * Users `first`..`last` as `make(id)` makes them: the first at once, then one every
  * `intervalMs`, until `signal` aborts (the pending wait then rejects with an AbortError).
@@ -68,6 +63,11 @@ export async function * pacedUsers<T> (first: number, last: number, intervalMs: 
     yield make(id)
     due += intervalMs
   }
+}
+
+/** Users `first`..`last` with no pause: the pump pulls the next only when the socket has room. */
+function * userBurst (seed: number, first: number, last: number): Generator<SseEvent> {
+  for (let id = first; id <= last; id++) yield userEvent(seed, id)
 }
 
 function userEvent (seed: number, id: number): SseEvent {
