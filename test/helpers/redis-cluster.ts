@@ -6,33 +6,22 @@
  * A node can be killed (SIGKILL) or frozen (SIGSTOP) to test a failed master. When a binary
  * is missing it throws: the cluster tests never skip silently.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
+import { execFile, type ChildProcess } from 'node:child_process'
 import { access, constants, mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { Redis } from 'ioredis'
+import { freePort, launchGuarded, signalGuarded as signal, terminateGuarded as terminate } from './guarded-redis.js'
 
 const SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
 const CLI = process.env.REDIS_CLI ?? '/usr/bin/redis-cli'
-const READY = 'Ready to accept connections'
-const START_TIMEOUT_MS = 10_000
 const CREATE_TIMEOUT_MS = 30_000
 // Cluster state is only observable by asking the nodes; polled this often, within a deadline.
 const POLL_MS = 50
 const SLOTS = 16384
 // No command of the helper's may hang a test: a frozen node answers nothing.
 const ADMIN_TIMEOUT_MS = 2000
-// One line on the guard's stdin: `stop` and `cont` freeze and thaw the node (and say so on
-// stdout once signalled), `kill` ends it with SIGKILL, anything else (or the pipe closing
-// because the test process died) with SIGTERM. A frozen process ignores SIGTERM until it is
-// continued, hence the CONT after it.
-const GUARD = '"$@" & pid=$!; ' +
-  'while read how; do case "$how" in ' +
-  'stop) kill -STOP $pid; echo "redis-guard: stop";; cont) kill -CONT $pid; echo "redis-guard: cont";; *) break;; esac; done; ' +
-  'if [ "$how" = kill ]; then kill -KILL $pid; else kill -TERM $pid; kill -CONT $pid; fi; wait $pid'
 /** The connection name of the helper's own connections (one per node). */
 export const ADMIN_NAME = 'test-cluster-admin'
 const INSTALL_HINT = 'install them with: sudo apt-get update && sudo apt-get install -y redis-server redis-tools ' +
@@ -236,30 +225,7 @@ async function until (check: () => Promise<boolean>, timeoutMs: number, what: st
 }
 
 function launch (args: string[]): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', GUARD, 'redis-guard', SERVER, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
-    let output = ''
-    const fail = (why: string): void => {
-      clearTimeout(timer)
-      child.stdin?.end('kill\n')
-      reject(new Error(`redis-server (cluster node) could not be started (${why}); ${INSTALL_HINT}\n${output.slice(-2000)}`))
-    }
-    const timer = setTimeout(() => fail(`not ready within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS)
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString()
-      if (output.includes(READY)) {
-        clearTimeout(timer)
-        child.stdout?.off('data', onData)
-        // Keep draining its output so a chatty node never blocks on a full pipe.
-        child.stdout?.resume()
-        resolve(child)
-      }
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    child.once('error', err => fail(err.message))
-    child.once('exit', code => { if (!output.includes(READY)) fail(`it exited with code ${code}`) })
-  })
+  return launchGuarded(SERVER, args, INSTALL_HINT)
 }
 
 function run (binary: string, args: string[]): Promise<void> {
@@ -267,54 +233,6 @@ function run (binary: string, args: string[]): Promise<void> {
     execFile(binary, args, { timeout: CREATE_TIMEOUT_MS }, (err, stdout, stderr) => {
       if (err === null) resolve()
       else reject(new Error(`${binary} ${args.join(' ')} failed: ${err.message}\n${stdout.slice(-2000)}${stderr.slice(-2000)}`))
-    })
-  })
-}
-
-/** Asks the guard to stop or continue the node; resolves when the guard says it did. */
-async function signal (child: ChildProcess | undefined, how: 'stop' | 'cont'): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
-  const stdout = child.stdout as NodeJS.ReadableStream
-  let onData: (chunk: Buffer) => void = () => {}
-  const marker = `redis-guard: ${how}\n`
-  const done = new Promise<void>(resolve => {
-    // The node's own log lines share the pipe: keep only enough to find a split marker.
-    let tail = ''
-    onData = chunk => {
-      const text = tail + chunk.toString()
-      if (text.includes(marker)) resolve()
-      tail = text.slice(-marker.length)
-    }
-  })
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`the node's guard did not confirm "${how}" within ${ADMIN_TIMEOUT_MS} ms`)), ADMIN_TIMEOUT_MS)
-  })
-  stdout.on('data', onData)
-  child.stdin?.write(how + '\n')
-  try {
-    await Promise.race([done, timeout])
-  } finally {
-    clearTimeout(timer)
-    stdout.removeListener('data', onData)
-  }
-}
-
-async function terminate (child: ChildProcess | undefined, how: 'kill' | 'term'): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
-  const exited = once(child, 'exit')
-  child.stdin?.end(how + '\n')
-  await exited
-}
-
-function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      probe.close(() => resolve(port))
     })
   })
 }
