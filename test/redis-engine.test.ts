@@ -31,6 +31,25 @@ function admin (t: Test, server: RedisServer): Redis {
   return client
 }
 
+/**
+ * Publishes with the adapter's own script, but announces on a channel nobody listens to:
+ * the event is stored and every hub misses its notification, as after a lost message.
+ */
+async function publishUnheard (redis: Redis, hub: Hub & { prefix: string }, payload: string, maxLength: number): Promise<void> {
+  const keys = [`${hub.prefix}{t}:stream`, `${hub.prefix}{t}:meta`, `${hub.prefix}{t}:meta`, 'nowhere']
+  await redis.eval(PUBLISH_SCRIPT_FOR_TESTS, 4, ...keys, maxLength, 60_000, 'unused', '0', 'PUBLISH', 'j', payload, '')
+}
+
+/** A hub with one live subscriber of topic `t` that has received one event. */
+async function followedHub (t: Test, historySize?: number): Promise<{ hub: Hub & { prefix: string }, redis: Redis, subscription: ReturnType<Hub['subscribe']> }> {
+  const server = await serverFor(t)
+  const hub = await redisHub(t, server, historySize === undefined ? {} : { historySize })
+  const subscription = hub.subscribe('t')
+  await hub.publish('t', 'seen')
+  await take(subscription, 1)
+  return { hub, redis: admin(t, server), subscription }
+}
+
 async function commandCalls (client: Redis, command: string): Promise<number> {
   const stats = String(await client.call('INFO', 'commandstats'))
   return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0)
@@ -69,29 +88,16 @@ t.test('a publish is one EVALSHA, loaded once', async t => {
 })
 
 t.test('a lost notification is seen from the next one\'s previous id and repaired from the stream', async t => {
-  const server = await serverFor(t)
-  const hub = await redisHub(t, server)
-  const redis = admin(t, server)
-  const subscription = hub.subscribe('t')
-  await hub.publish('t', 1)
-  await take(subscription, 1)
-  // The same script, announcing on a channel nobody listens to: this process misses it.
-  const keys = [`${hub.prefix}{t}:stream`, `${hub.prefix}{t}:meta`, `${hub.prefix}{t}:meta`, 'nowhere']
-  await redis.eval(PUBLISH_SCRIPT_FOR_TESTS, 4, ...keys, 1000, 60_000, 'epoch-unused', '0', 'PUBLISH', 'j', '2', '')
+  const { hub, redis, subscription } = await followedHub(t)
+  await publishUnheard(redis, hub, '2', 1000)
   await hub.publish('t', 3)
   t.same(dataOf(await take(subscription, 2)), [2, 3], 'the missed event first, then the next, in order')
 })
 
 t.test('a gap the stream no longer holds becomes a reset for live subscribers, never a silent jump', async t => {
-  const server = await serverFor(t)
-  const hub = await redisHub(t, server, { historySize: 1 })
-  const redis = admin(t, server)
-  const subscription = hub.subscribe('t')
-  await hub.publish('t', 'seen')
-  await take(subscription, 1)
-  const keys = [`${hub.prefix}{t}:stream`, `${hub.prefix}{t}:meta`, `${hub.prefix}{t}:meta`, 'nowhere']
+  const { hub, redis, subscription } = await followedHub(t, 1)
   // Hundreds of missed events, trimmed away to about one: the last one seen is gone.
-  for (let i = 0; i < 300; i++) await redis.eval(PUBLISH_SCRIPT_FOR_TESTS, 4, ...keys, 1, 60_000, 'unused', '0', 'PUBLISH', 'j', String(i), '')
+  for (let i = 0; i < 300; i++) await publishUnheard(redis, hub, String(i), 1)
   await hub.publish('t', 'next')
   // The reset comes first; then what the stream still holds (trimming is approximate), in
   // order, then the next event.
