@@ -8,7 +8,8 @@ import exportCsv from './export.mjs'
 import fairness from './fairness.mjs'
 import fanout from './fanout.mjs'
 import idle from './idle.mjs'
+import redis from './redis.mjs'
 import slowClient from './slow-client.mjs'
 import throughput from './throughput.mjs'
 
-export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness]
+export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis]
