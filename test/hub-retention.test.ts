@@ -4,7 +4,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import t from 'tap'
-import { createHub } from '../lib/index.js'
+import { createHub, createMemoryAdapter } from '../lib/index.js'
 import { dataOf, take } from './helpers/hub.js'
 
 setFlagsFromString('--expose-gc')
@@ -75,4 +75,21 @@ t.test('historyTtlMs is checked', async t => {
   for (const bad of [0, -1, 1.5, '1000', 366 * 24 * 3600 * 1000]) {
     t.throws(() => createHub({ historyTtlMs: bad as number }), { code: 'FST_STREAM_INVALID_OPTION', message: /historyTtlMs/ })
   }
+})
+
+t.test('idempotency keys expire on their own while their topic stays busy', async t => {
+  const adapter = createMemoryAdapter()
+  const hub = createHub({ adapter, historyTtlMs: 1000 })
+  t.teardown(() => hub.close())
+  const keyedAt = Date.now()
+  const first = await hub.publish('t', 1, { idempotencyKey: 'k' })
+  // The sweep is driven by hand at chosen times: the topic was published to after the key.
+  const sweep = (adapter as unknown as { sweep: (now: number) => void }).sweep.bind(adapter)
+  await new Promise(resolve => setTimeout(resolve, 50))
+  await hub.publish('t', 2)
+  sweep(keyedAt + 990)
+  t.equal(await hub.publish('t', 1, { idempotencyKey: 'k' }), first, 'still within the TTL')
+  sweep(keyedAt + 1020)
+  t.equal(hub.stats().backend.topics, 1, 'the busy topic is kept')
+  t.not(await hub.publish('t', 1, { idempotencyKey: 'k' }), first, 'the expired key is forgotten')
 })

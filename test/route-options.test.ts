@@ -65,3 +65,30 @@ t.test('a route\'s options are validated on first use, then reused while they st
     t.equal(client.text, '"x"\n', 'through the plugin too')
   }
 })
+
+t.test('a hub event the route\'s serializer refuses ends that one stream cleanly', async t => {
+  const { app, url } = await listenApp(app => {
+    app.get('/picky', (_request, reply) => reply.stream(({ signal }) => app.hub.subscribe('t', { signal }), {
+      format: 'sse',
+      serializer: value => {
+        if ((value as { bad?: boolean }).bad === true) throw new Error('secret internals')
+        return JSON.stringify(value)
+      }
+    }))
+    app.get('/plain', (_request, reply) => reply.stream(({ signal }) => app.hub.subscribe('t', { signal }), { format: 'sse' }))
+  }, { heartbeatMs: 0 })
+  t.teardown(() => app.close())
+  const picky = await openStream(url + '/picky')
+  const plain = await openStream(url + '/plain')
+  while (app.hub.stats().subscribers < 2) await new Promise(resolve => setImmediate(resolve))
+  await app.hub.publish('t', { bad: true })
+  await picky.ended
+  const [fault] = parseSse(picky.text)
+  t.equal(fault!.event, 'stream-error')
+  t.equal(JSON.parse(fault!.data).code, 'FST_STREAM_UNSERIALIZABLE')
+  t.notMatch(picky.text, /secret/, 'no internals reach the client')
+  await app.hub.publish('t', { bad: false })
+  await plain.waitFor(text => parseSse(text).length === 2)
+  t.same(parseSse(plain.text).map(event => event.data), ['{"bad":true}', '{"bad":false}'], 'the other stream goes on')
+  plain.close()
+})

@@ -150,3 +150,7 @@ t.test('isThenable', async t => {
   t.notOk(isThenable(undefined))
   t.notOk(isThenable([1]))
 })
+
+t.test('a factory given no context is refused: nothing could stop it', async t => {
+  t.throws(() => openSource(() => [], undefined), { code: 'FST_STREAM_INVALID_SOURCE', message: /no context/ })
+})

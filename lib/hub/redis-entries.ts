@@ -2,7 +2,7 @@
  * How hub events live in a Redis Stream, and how stream ids order. The Redis stream id
  * (`<ms>-<seq>`) is the event id, so any process can resume any client.
  */
-import type { HubMessage, HubRecord } from './hub-adapter.js'
+import type { HubRecord } from './hub-adapter.js'
 
 /** One stream entry as Redis returns it: the id and a flat field/value list. */
 export type StreamEntry = [id: string, fields: string[]]
@@ -24,16 +24,6 @@ export function compareStreamIds (a: string, b: string): number {
     compareDecimal(a.slice(dashA + 1), b.slice(dashB + 1))
 }
 
-/**
- * The entry's fields: `s` holds string data as it is (SSE sends strings unquoted), `j` the
- * serialized text of anything else, `e` the event name.
- */
-export function encodeFields (message: HubMessage): string[] {
-  const fields = typeof message.data === 'string' ? ['s', message.data] : ['j', message.text]
-  if (message.event !== undefined) fields.push('e', message.event)
-  return fields
-}
-
 /** Turns a stream entry back into a record; entries written by others still decode. */
 export function decodeEntry (entry: StreamEntry): HubRecord {
   const [id, fields] = entry
@@ -49,14 +39,6 @@ export function decodeEntry (entry: StreamEntry): HubRecord {
     }
   }
   return record
-}
-
-/** The entries of an XREAD reply for one stream (null when the block timed out). */
-export function readEntries (reply: unknown): StreamEntry[] {
-  if (reply === null) return []
-  // RESP2 nests [[key, entries]]; ioredis on RESP3 (its "legacy" map mode) flattens it to [key, entries].
-  const streams = reply as unknown[]
-  return (Array.isArray(streams[0]) ? streams[0][1] : streams[1]) as StreamEntry[]
 }
 
 /** The entries of an XRANGE or XREVRANGE reply (always an array, empty for a missing key). */
