@@ -249,8 +249,7 @@ class RedisAdapter implements HubAdapter {
   }
 
   private onMessage (channel: string, message: string): void {
-    const topic = topicOfChannel(this.options.keyPrefix, channel)
-    const follower = topic === undefined ? undefined : this.followers.get(topic)
+    const follower = this.followers.get(topicOfChannel(this.options.keyPrefix, channel))
     const notification = follower === undefined ? undefined : parseNotification(message)
     if (notification !== undefined) (follower as TopicFollower).notify(notification)
   }

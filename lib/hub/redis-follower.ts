@@ -66,14 +66,17 @@ export class TopicFollower {
    * it. What was published between that read and the subscription is read from the stream.
    */
   begin (start: Promise<Array<string | null>>): void {
-    start.then(([epoch, last]) => {
+    const startAt = ([epoch, last]: Array<string | null>): void => {
       if (this.stopped) return
       this.epoch = epoch ?? undefined
       this.lastId = last ?? undefined
       this.ready = true
       this.markStarted(this.lastId)
       this.repair(undefined)
-    }, noop)
+    }
+    // Redis refused the read (a key of the wrong type): start from the stream's beginning,
+    // which the repair then reads, rather than never starting.
+    start.then(startAt, () => startAt([null, null]))
   }
 
   /** Applies one notification, or keeps it for later while the follower is busy. */
@@ -191,5 +194,3 @@ export class TopicFollower {
     return rangeEntries(await this.query.call('XRANGE', this.keys.stream, from, '+', 'COUNT', count))
   }
 }
-
-function noop (): void {}

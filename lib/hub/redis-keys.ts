@@ -28,8 +28,8 @@ export function topicKeys (prefix: string, topic: string): TopicKeys {
   }
 }
 
-/** The topic of a channel made by {@link topicKeys}, or `undefined` for another channel. */
-export function topicOfChannel (prefix: string, channel: string): string | undefined {
-  if (!channel.startsWith(prefix + '{') || !channel.endsWith('}:events')) return undefined
+/** The topic of a channel made by {@link topicKeys}, or `''` (no topic's name) for another channel. */
+export function topicOfChannel (prefix: string, channel: string): string {
+  if (!channel.startsWith(prefix + '{') || !channel.endsWith('}:events')) return ''
   return channel.slice(prefix.length + 1, -'}:events'.length)
 }
