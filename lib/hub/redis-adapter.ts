@@ -255,6 +255,7 @@ class RedisAdapter implements HubAdapter {
   }
 
   private resyncAll (): void {
+    /* c8 ignore next */
     if (this.closed) return
     this.context?.log.info({ topics: this.followers.size }, 'fastify-stream hub: Redis pub/sub reconnected; catching up every followed topic from its stream')
     for (const follower of this.followers.values()) follower.resync()
@@ -294,6 +295,7 @@ class RedisAdapter implements HubAdapter {
       }, err => {
         this.lastError = (err as Error).message
         // Only a closing adapter drops them; otherwise try those that are still followed again.
+        /* c8 ignore next */
         if (this.closed) return
         for (const follower of followers) if (this.followers.get(follower.topic) === follower) this.toSubscribe.push(follower)
         setTimeout(() => this.scheduleFlush(), 500).unref()
@@ -312,12 +314,13 @@ class RedisAdapter implements HubAdapter {
   /**
    * The topic's epoch and last id, read on the publishing connection so that it is ordered
    * before this process's later publishes; on the query connection (which waits) when the
-   * publisher cannot send now.
+   * publisher cannot send now. Never rejects: when Redis refuses the read (a key of the wrong
+   * type), the topic starts from its stream's beginning, which the first repair reads.
    */
   private startOf (keys: TopicKeys): Promise<Array<string | null>> {
     const read = (connection: RedisConnection): Promise<Array<string | null>> =>
       connection.call('HMGET', keys.meta, 'epoch', 'last') as Promise<Array<string | null>>
-    return read(this.publisher).catch(() => read(this.query))
+    return read(this.publisher).catch(() => read(this.query)).catch(() => [null, null])
   }
 
   private keys (topic: string): TopicKeys {
