@@ -16,6 +16,12 @@ export const publicDir = join(packageRoot, 'demo', 'public')
 /** uPlot's browser build, served as /vendor/uplot/ so the page works offline. */
 export const uplotDir = dirname(createRequire(join(packageRoot, 'package.json')).resolve('uplot/dist/uPlot.esm.js'))
 
+/** The built `fastify-stream/client` entry point and its modules, served as /vendor/fastify-stream/client/. */
+export const clientDir = join(packageRoot, 'dist', 'lib', 'client')
+
+/** eventsource-parser's ES module build, the client's one dependency, served as /vendor/eventsource-parser/. */
+export const eventsourceParserDir = join(dirname(createRequire(join(packageRoot, 'package.json')).resolve('eventsource-parser/package.json')), 'dist')
+
 function findPackageRoot (from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir

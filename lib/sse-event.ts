@@ -46,11 +46,28 @@ export class SseEvent implements SseFields {
 Object.defineProperty(SseEvent.prototype, kSseEvent, { value: true })
 
 /**
+ * The fields of one event of the event map `M` (event name → data type): `event` is one of
+ * its names and `data` has that name's type. `subscribe<M>()` of `fastify-stream/client`
+ * types its events with the same map.
+ */
+export type SseFieldsOf<M> = {
+  [K in keyof M & string]: Omit<SseFields, 'event' | 'data'> & { event: K, data: M[K] }
+}[keyof M & string]
+
+/**
  * Marks one item with SSE fields. In NDJSON and CSV only `data` is written, and an event
  * without `data` (a bare id, retry or comment) is skipped there.
  *
  * @example yield sse({ id: '7', event: 'tick', data: { n: 7 } })
  */
+export function sse (fields: SseFields): SseEvent
+/**
+ * Marks one item as an event of the map `M`, checked at compile time: `event` must be one of
+ * its names and `data` that name's type.
+ *
+ * @example yield sse<ChatEvents>({ id, event: 'chat', data: { text } })
+ */
+export function sse<M extends object> (fields: SseFieldsOf<M>): SseEvent
 export function sse (fields: SseFields): SseEvent {
   return new SseEvent(fields)
 }
