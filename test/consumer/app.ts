@@ -3,6 +3,7 @@
 import Fastify from 'fastify'
 import fastifyStream, { errors, sse, type ReplySourceContext, type StreamCounters } from 'fastify-stream'
 import { createHub, createSseEncoder, errors as coreErrors, streamResponse } from 'fastify-stream/core'
+import { readNdjson, subscribe } from 'fastify-stream/client'
 
 /** true only when T is `any`: errors must be precisely typed, never `any`. */
 type IsAny<T> = 0 extends 1 & T ? true : false
@@ -29,4 +30,14 @@ const encoder = createSseEncoder({ retryMs: 1000 })
 const frame: string = encoder.encode(sse({ data: 'x' }))
 const handler: typeof streamResponse = streamResponse
 
-export { open, code, status, notAny, sameErrors, id, hub, frame, handler }
+interface ChatEvents { chat: { text: string } }
+async function readChat (): Promise<string[]> {
+  const texts: string[] = []
+  for await (const event of subscribe<ChatEvents>('http://127.0.0.1:3000/chat', { headers: { authorization: 'Bearer x' } })) {
+    if (event.type === 'chat') texts.push(event.data.text)
+  }
+  for await (const item of readNdjson<{ n: number }>(fetch('http://127.0.0.1:3000/n'))) texts.push(String(item.n))
+  return texts
+}
+
+export { open, code, status, notAny, sameErrors, id, hub, frame, handler, readChat }
