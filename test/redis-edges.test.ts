@@ -92,6 +92,23 @@ t.test('a repair that fails (a key of the wrong type) is retried, then reports t
   t.equal(events.at(-1)!.data, 'after', 'and delivery goes on')
 })
 
+t.test('a gap after the whole stream is gone: one reset with no earliest id, then the event that revealed it', async t => {
+  const prefix = `edge${++prefixes}:`
+  const hub = await hubOn(t, prefix)
+  const subscription = hub.subscribe('t')
+  const first = await hub.publish('t', 'first')
+  await take(subscription, 1)
+  await redis.del(`${prefix}{t}:stream`, `${prefix}{t}:meta`)
+  const [ms] = first.split('-')
+  // Announced by someone whose previous event this process never saw, in a new epoch.
+  await redis.publish(`${prefix}{t}:events`, `other-epoch\n${ms}-7\n${ms}-8\nj\n\n"revealing"`)
+  const [reset, revealing] = await take(subscription, 2)
+  t.equal(reset!.event, 'reset')
+  t.same(reset!.data, { reason: 'stale', earliest: null })
+  t.equal(revealing!.data, 'revealing', 'the event that revealed the gap is delivered once, not repaired for ever')
+  t.equal(hub.stats().resets, 1)
+})
+
 t.test('a topic whose position cannot be read starts from its stream', async t => {
   const prefix = `edge${++prefixes}:`
   const hub = await hubOn(t, prefix)

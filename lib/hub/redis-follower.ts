@@ -115,7 +115,11 @@ export class TopicFollower {
     this.markStarted(this.lastId)
   }
 
-  private apply (notification: Notification): void {
+  /**
+   * @param afterRepair true for the first notification after a repair: the gap before it was
+   *   filled or reported, so it is delivered even if the stream could not say what preceded it.
+   */
+  private apply (notification: Notification, afterRepair = false): void {
     const lastId = this.lastId
     // Already delivered, through a repair or the position: ids only grow within an epoch.
     if (notification.epoch === this.epoch && lastId !== undefined && compareStreamIds(notification.id, lastId) <= 0) return
@@ -124,7 +128,7 @@ export class TopicFollower {
     // and this process saw everything before, unless its link dropped meanwhile (Redis may
     // have lost events with its data then): that case goes to the stream, and a reset.
     const restarted = notification.epoch !== this.epoch && notification.previous === '' && !this.suspect
-    if (continues || restarted) {
+    if (continues || restarted || afterRepair) {
       this.deliver([notification.id, notification.fields])
       this.epoch = notification.epoch
       return
@@ -138,7 +142,7 @@ export class TopicFollower {
     if (trigger !== undefined) this.backlog.unshift(trigger)
     this.catchUp().then(() => {
       this.repairing = false
-      this.drain()
+      this.drain(true)
     }, () => {
       // Redis refused or went away: keep what is pending and try again shortly.
       /* c8 ignore next */
@@ -150,9 +154,10 @@ export class TopicFollower {
     })
   }
 
-  private drain (): void {
+  private drain (afterRepair = false): void {
     while (this.backlog.length > 0 && !this.repairing && !this.stopped) {
-      this.apply(this.backlog.shift() as Notification)
+      this.apply(this.backlog.shift() as Notification, afterRepair)
+      afterRepair = false
     }
   }
 
