@@ -83,6 +83,8 @@ t.test('a repair that fails (a key of the wrong type) is retried, then reports t
   // and XRANGE on a string fails until the key is fixed.
   const [ms] = first.split('-')
   await redis.publish(`${prefix}{t}:events`, `${'e'}\n${ms}-5\n${ms}-6\nj\n\n"odd"`)
+  // No event says that a repair failed (the reply error stays inside the follower): a window
+  // long enough for one failed attempt and its 500 ms retry timer.
   await new Promise(resolve => setTimeout(resolve, 700))
   await redis.del(stream)
   await hub.publish('t', 'after')

@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import fastifyStream from '../plugin/index.js'
 import { listenApp } from './helpers/app.js'
+import { waitUntilStable } from './helpers/wait-stable.js'
 import { openStream, type StreamClient } from './helpers/stream-client.js'
 
 /** Opens an endless SSE stream from `localAddress`; resolves with the response head. */
@@ -151,11 +152,7 @@ t.test('close() finishes within 2 s even when a reader stalls and never reads th
   const stalled = await openStream(url + '/endless')
   stalled.pause()
   // Wait until the server is blocked on drain: its writes stop counting up.
-  let bytes = -1
-  while (bytes !== app.streams.bytes) {
-    bytes = app.streams.bytes
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
+  await waitUntilStable(() => app.streams.bytes)
   const started = performance.now()
   await app.close()
   const took = performance.now() - started
