@@ -11,7 +11,8 @@ try {
   const { buildApp } = await import('../../dist/demo/app.js')
   if (typeof buildApp !== 'function') throw new Error('dist/demo/app.js exports no buildApp')
   // Silent: logging every request would measure pino, not the stream.
-  const app = await buildApp({ logLevel: 'silent', maxStreams: 20000 })
+  // Every bench client comes from one address: the per-client cap would refuse most of them.
+  const app = await buildApp({ logLevel: 'silent', maxStreams: 20000, maxStreamsPerClient: 20000 })
   await app.listen({ port: 0, host: '127.0.0.1' })
   port = app.server.address().port
 } catch (err) {
