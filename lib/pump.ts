@@ -14,7 +14,7 @@ import { errors } from './errors.js'
 import { FrameWriter } from './frame-writer.js'
 import { armHeartbeat } from './heartbeat.js'
 import type { PumpConfig, PumpHandle, PumpInit } from './pump-config.js'
-import { isPushSource, type PushConsumer } from './push-consumer.js'
+import { isPushSource, type PushConsumer, type PushSource } from './push-consumer.js'
 import type { ResponseSink } from './response-sink.js'
 import { isThenable, openSource, type AnyIterator, type SourceContext } from './source.js'
 import { abortAfterFlush, closeWithin, toFault, withGrace } from './stream-end.js'
@@ -50,6 +50,8 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
   private source: unknown
   private context: SourceContext | undefined
   private iterator: AnyIterator | undefined
+  // A source that can wake the pump (the hub): an idle stream then parks instead of awaiting.
+  private pushSource: PushSource | undefined
   private state: PumpState = STARTING
   private wake: (() => void) | undefined
   private lifetime: NodeJS.Timeout | undefined
@@ -143,6 +145,14 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
     return true
   }
 
+  /**
+   * The push source has something for next() again after the pump parked (push-consumer.ts):
+   * the loop starts anew. A parked pump has no loop running, so there is only ever one.
+   */
+  resume (): void {
+    if (this.state !== ENDED) this.loop(undefined)
+  }
+
   /** @internal the heartbeat (heartbeat.ts) found the stream idle for a whole interval. */
   writeHeartbeat (): void {
     this.append(this.encoder.heartbeatFrame)
@@ -194,9 +204,14 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
   private begin (iterator: AnyIterator): Promise<unknown> {
     this.iterator = iterator
     if (this.state !== STARTING) return this.interrupted()
-    if (isPushSource(iterator)) iterator.attachConsumer(this)
     let first: unknown
     try {
+      if (isPushSource(iterator)) {
+        this.pushSource = iterator
+        iterator.attachConsumer(this)
+        // Nothing yet: wait for the source's resume(), opening the head after one turn.
+        if (iterator.park()) return this.startSlowly(undefined)
+      }
       first = iterator.next()
       if (!isThenable(first)) {
         this.openWithFirst(first as IteratorResult<unknown>)
@@ -206,12 +221,19 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
     } catch (err) {
       return Promise.resolve(this.failBeforeHead(err))
     }
-    // The loop awaits the first item itself (the only reaction on a pending source); if it
-    // takes more than one turn, the timer opens the head without it.
+    return this.startSlowly(first)
+  }
+
+  /**
+   * The first item is not there yet: the loop awaits it (the only reaction on a pending
+   * source), or a parked source will resume the loop; if that takes more than one turn, the
+   * timer opens the head without it.
+   */
+  private startSlowly (first: unknown): Promise<unknown> {
     return new Promise(resolve => {
       this.settleStart = resolve
       this.timer = setImmediate(openWhenSlow, this)
-      this.loop(first)
+      if (first !== undefined) this.loop(first)
     })
   }
 
@@ -252,12 +274,13 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
           if (this.turnSpent) await this.yieldTurn()
           // Never pull the next item while the socket says it is full.
           if (this.needDrain && this.state === OPEN) await this.drained()
-          if (this.state !== OPEN) return
+          // STARTING only when a parked source resumed before the head opened.
+          if (this.state === ENDED) return
+          if (this.pushSource?.park() === true) return this.flushOnceIdle()
           next = iterator.next()
         }
         if (isThenable(next)) {
-          // The source is about to make us wait: flush what is ready once the loop is idle.
-          if (!this.idle && this.timer === undefined) this.timer = setImmediate(flushWhenIdle, this)
+          this.flushOnceIdle()
           next = await next
           if (this.state === STARTING) {
             this.openWithFirst(next as IteratorResult<unknown>)
@@ -274,6 +297,11 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
     } catch (err) {
       this.fail(err)
     }
+  }
+
+  /** The source is about to make us wait: flush what is ready once the loop is idle. */
+  private flushOnceIdle (): void {
+    if (!this.idle && this.timer === undefined) this.timer = setImmediate(flushWhenIdle, this)
   }
 
   private end (): void {

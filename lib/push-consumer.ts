@@ -1,8 +1,10 @@
 /**
  * An optional fast path between a source and the pump. A source that fans out (the hub) can
  * hand an item straight to a consumer that is waiting on it and ready to write, instead of
- * resolving a promise per item per subscriber. The async-iterator contract is unchanged: when
- * the consumer declines, the source resolves its pending next() as usual.
+ * resolving a promise per item per subscriber. An idle consumer need not even wait on a
+ * promise: it parks, holding no pending next() and no suspended loop, and the source wakes it
+ * when next() has something again. The async-iterator contract is unchanged: when the
+ * consumer declines an item, next() delivers it as usual.
  */
 
 /** A consumer that may take items synchronously. */
@@ -12,15 +14,24 @@ export interface PushConsumer {
    * @returns false when it cannot; the source then delivers through next() instead.
    */
   accept (item: unknown): boolean
+  /** After {@link PushSource.park}: next() has something again (an item, the end or a failure). */
+  resume (): void
 }
 
 /** A source that can push to a consumer. */
 export interface PushSource {
-  /** Called once by the consumer; the source may then call `accept` while next() is pending. */
+  /** Called once by the consumer; the source may then call `accept` while it waits. */
   attachConsumer (consumer: PushConsumer): void
+  /**
+   * Called instead of next() by a consumer with nothing else to do. True: nothing is ready,
+   * and the source will call `accept` with each item, or `resume` once next() has something.
+   * False: call next() now.
+   */
+  park (): boolean
 }
 
 /** True when `iterator` offers the push path. */
 export function isPushSource (iterator: unknown): iterator is PushSource {
-  return typeof (iterator as Partial<PushSource> | undefined)?.attachConsumer === 'function'
+  const source = iterator as Partial<PushSource> | undefined
+  return typeof source?.attachConsumer === 'function' && typeof source.park === 'function'
 }

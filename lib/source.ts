@@ -48,6 +48,29 @@ export function isThenable (value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
 }
 
+/**
+ * Releases a source that will never be streamed (the request was refused, or was a HEAD), so
+ * nothing it holds leaks: a hub subscription leaves its topic, a Readable is destroyed, an
+ * iterator is returned. A factory has not run, so it holds nothing yet.
+ */
+export function discardSource (source: unknown): void {
+  if (source === null || typeof source !== 'object') return
+  try {
+    if (isDestroyable(source)) {
+      source.destroy()
+      return
+    }
+    const close = (source as Partial<Iterator<unknown>>).return
+    if (typeof close !== 'function') return
+    const closed: unknown = close.call(source)
+    if (isThenable(closed)) closed.then(undefined, ignore)
+  } catch {
+    // A return() that throws has nothing left to release.
+  }
+}
+
+function ignore (): void {}
+
 interface Destroyable {
   destroy: () => unknown
   pipe: unknown

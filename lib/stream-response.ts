@@ -13,7 +13,7 @@ import { resolveLastEventId } from './last-event-id.js'
 import { negotiateFormat } from './negotiate.js'
 import { StreamPump } from './pump.js'
 import type { PumpConfig } from './pump-config.js'
-import type { StreamSource } from './source.js'
+import { discardSource, type StreamSource } from './source.js'
 
 /** Options of {@link streamResponse}. */
 export interface StreamResponseOptions extends EncoderOptions {
@@ -51,7 +51,10 @@ export async function streamResponse (
   const offered = options.formats ?? STREAM_FORMATS
   const format = options.format ??
     negotiateFormat(req.headers.accept, offered, options.defaultFormat ?? 'ndjson', options.formats !== undefined)
-  if (format === null) return answerError(res, new errors.FST_STREAM_NOT_ACCEPTABLE(offered.join(', ')))
+  if (format === null) {
+    discardSource(source)
+    return answerError(res, new errors.FST_STREAM_NOT_ACCEPTABLE(offered.join(', ')))
+  }
   const encoder = createEncoder(format, options)
   const controller = new AbortController()
   const lastEventId = resolveLastEventId(req.headers['last-event-id'], undefined, options.maxLastEventIdLength ?? 256)

@@ -3,7 +3,7 @@
  * streams (for shutdown), and pump configs and encoders made once per distinct setting, so an
  * idle stream holds neither a closure nor an encoder of its own.
  */
-import type { FastifyReply } from 'fastify'
+import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import {
   createEncoder,
   StreamCounters,
@@ -22,15 +22,31 @@ import { writeHead } from './write-head.js'
 // them per request (say, heartbeatMs from a query) from growing the caches without end.
 const MAX_CACHED = 64
 
-/** A stream of this plugin, as its hooks see it: its owner is the reply. */
-export type ReplyPump = PumpHandle<FastifyReply>
+/**
+ * What the plugin's hooks need of one stream. The reply is let go once the head is out: an
+ * idle stream then holds neither Fastify's request nor its reply (about 400 bytes).
+ */
+export interface StreamOwner {
+  /** The reply, until the head is written; `undefined` after. */
+  reply: FastifyReply | undefined
+  /** The request's logger (with its request id, when logging is on). */
+  readonly log: FastifyBaseLogger
+  /** The route's method and URL pattern, for the lingering warning. */
+  readonly method: string
+  readonly url: string | undefined
+  /** The slot taken in {@link ClientLimits}, given back when the stream ends. */
+  readonly client: string
+}
+
+/** A stream of this plugin, as its hooks see it. */
+export type ReplyPump = PumpHandle<StreamOwner>
 
 /** Shared state of one plugin instance. */
 export interface StreamRegistry {
   options: ResolvedOptions
   counters: StreamCounters
-  /** Open pumps with their client keys, so `fastify.close()` can end them. */
-  open: Map<ReplyPump, string>
+  /** Open pumps, so `fastify.close()` can end them. */
+  open: Set<ReplyPump>
   /** Streams per client, for `maxStreamsPerClient`. */
   clients: ClientLimits
   /** Routes already warned about a lingering source (one warning per route). */
@@ -40,7 +56,7 @@ export interface StreamRegistry {
   /** Set once the server starts closing: new streams are refused. */
   closing: boolean
   /** Pump configs by heartbeat and negotiation (all a config depends on). */
-  configs: Map<string, PumpConfig<FastifyReply>>
+  configs: Map<string, PumpConfig<StreamOwner>>
   /** Stateless encoders (SSE, NDJSON) by the option values that shape their frames. */
   encoders: Map<string, Encoder>
   /** Where encoders report a questionable event name (the instance's logger). */
@@ -52,7 +68,7 @@ export function createRegistry (options: ResolvedOptions, warn: (message: string
   return {
     options,
     counters: new StreamCounters(),
-    open: new Map(),
+    open: new Set(),
     clients: new ClientLimits(options.maxStreamsPerClient, options.clientKey),
     lingerWarned: new Set(),
     routeOptions: new WeakMap(),
@@ -64,7 +80,7 @@ export function createRegistry (options: ResolvedOptions, warn: (message: string
 }
 
 /** The pump config for `options`, shared by every stream with the same settings. */
-export function configFor (registry: StreamRegistry, options: ResolvedOptions): PumpConfig<FastifyReply> {
+export function configFor (registry: StreamRegistry, options: ResolvedOptions): PumpConfig<StreamOwner> {
   const negotiated = options.format === undefined
   const base = registry.options
   // Most calls keep the plugin's timings: a constant key, no string built per request.
@@ -94,18 +110,25 @@ function remember<T> (cache: Map<string, T>, key: string, value: T): T {
   return value
 }
 
-function createConfig (registry: StreamRegistry, options: ResolvedOptions, negotiated: boolean): PumpConfig<FastifyReply> {
+function createConfig (registry: StreamRegistry, options: ResolvedOptions, negotiated: boolean): PumpConfig<StreamOwner> {
   return {
     heartbeatMs: options.heartbeatMs,
     lifetimeMs: options.maxLifetimeMs,
     counters: registry.counters,
-    writeHead: pump => writeHead(pump.owner, pump.encoder, negotiated),
+    writeHead: pump => {
+      const owner = pump.owner
+      const reply = owner.reply
+      // The pump writes its head once, so the reply is always still held here.
+      /* c8 ignore next */
+      if (reply === undefined) return
+      owner.reply = undefined
+      writeHead(reply, pump.encoder, negotiated)
+    },
     onFault: (pump, err) => {
-      pump.owner.request.log.error({ err }, 'fastify-stream: the stream failed after its headers were sent')
+      pump.owner.log.error({ err }, 'fastify-stream: the stream failed after its headers were sent')
     },
     onClose: pump => {
-      // Every pump the plugin starts is in `open` (reply-stream.ts adds it before start()).
-      registry.clients.release(registry.open.get(pump) as string)
+      registry.clients.release(pump.owner.client)
       registry.open.delete(pump)
     },
     onLinger: pump => warnLingering(registry, pump.owner)
@@ -113,10 +136,9 @@ function createConfig (registry: StreamRegistry, options: ResolvedOptions, negot
 }
 
 // Once per route: the fix is in the route's source, and a busy route would flood the log.
-function warnLingering (registry: StreamRegistry, reply: FastifyReply): void {
-  const request = reply.request
-  const route = `${request.method} ${String(request.routeOptions.url)}`
+function warnLingering (registry: StreamRegistry, owner: StreamOwner): void {
+  const route = `${owner.method} ${String(owner.url)}`
   if (registry.lingerWarned.has(route)) return
   registry.lingerWarned.add(route)
-  request.log.warn({ route }, 'fastify-stream: a stream source is still running seconds after its stream ended; pass the factory\'s signal to every await (setTimeout(ms, v, { signal }), fetch(url, { signal }), events.once(emitter, name, { signal })) so it stops when the client goes')
+  owner.log.warn({ route }, 'fastify-stream: a stream source is still running seconds after its stream ended; pass the factory\'s signal to every await (setTimeout(ms, v, { signal }), fetch(url, { signal }), events.once(emitter, name, { signal })) so it stops when the client goes')
 }

@@ -4,6 +4,7 @@
  * snapshots of the server, per stream; with `--vs`, also subtracts another variant's costs,
  * to show what one way of streaming adds over another. Variants:
  *   ours, baseline   scenario 3's two servers (route /idle);
+ *   ours-hub         scenario 3's hub subscriptions (route /idle-hub);
  *   plugin, hijack   Fastify with the plugin / Fastify writing by hand (variants-server.mjs);
  *   plugin-no-return the plugin from a handler that does not return the reply;
  *   core, raw        the core's streamResponse() / by hand, both on plain node:http;
@@ -15,10 +16,13 @@ import { startNode, stopAll } from '../lib/processes.mjs'
 // variant → [server file, which port, path]
 const VARIANTS = {
   ours: ['servers/ours.mjs', 'port', '/idle'],
+  'ours-hub': ['servers/ours.mjs', 'port', '/idle-hub'],
   baseline: ['servers/baseline.mjs', 'port', '/idle'],
   plugin: ['profile/variants-server.mjs', 'port', '/plugin'],
   'plugin-no-return': ['profile/variants-server.mjs', 'port', '/plugin-no-return'],
   hijack: ['profile/variants-server.mjs', 'port', '/hijack'],
+  hub: ['profile/variants-server.mjs', 'port', '/hub'],
+  'hub-no-return': ['profile/variants-server.mjs', 'port', '/hub-no-return'],
   'plugin-no-options': ['profile/variants-server.mjs', 'port', '/plugin-no-options'],
   core: ['profile/variants-server.mjs', 'corePort', '/core'],
   raw: ['profile/variants-server.mjs', 'corePort', '/raw'],

@@ -15,12 +15,16 @@ import { idleEvents, smallEvents } from '../servers/sources.mjs'
 const HEARTBEAT_MS = 15000
 
 const app = Fastify({ logger: false })
-await app.register(fastifyStream, { maxStreams: 20000 })
+await app.register(fastifyStream, { maxStreams: 20000, maxStreamsPerClient: 20000 })
 app.get('/plugin', (request, reply) => reply.stream(context => idleEvents(context, false), { format: 'sse' }))
 // Not returning the reply: Fastify then never calls reply.then(), which attaches
 // stream.finished() listeners to the response for the stream's whole life.
 app.get('/plugin-no-return', (request, reply) => {
   reply.stream(context => idleEvents(context, false), { format: 'sse' })
+})
+app.get('/hub', (request, reply) => reply.stream(app.hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse' }))
+app.get('/hub-no-return', (request, reply) => {
+  reply.stream(app.hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse' })
 })
 app.get('/plugin-no-options', (request, reply) => {
   reply.stream(context => idleEvents(context, false))

@@ -9,7 +9,8 @@ import fairness from './fairness.mjs'
 import fanout from './fanout.mjs'
 import idle from './idle.mjs'
 import redis from './redis.mjs'
+import scale from './scale.mjs'
 import slowClient from './slow-client.mjs'
 import throughput from './throughput.mjs'
 
-export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis]
+export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale]

@@ -12,8 +12,9 @@ import { bulkyEvents, endlessEvents, endlessSyncEvents, idleEvents, pacedEvents,
 const HUB_TOPIC = 'bench'
 
 const app = Fastify({ logger: false })
-// The default cap of 10000 would refuse the last streams of the 10k idle scenario.
-await app.register(fastifyStream, { maxStreams: 20000 })
+// The default caps (10,000 streams, 1,000 per client) would refuse the idle scenario's
+// streams: every bench client connects from 127.0.0.1.
+await app.register(fastifyStream, { maxStreams: 20000, maxStreamsPerClient: 20000 })
 const hub = await resolveHub()
 
 app.get('/events', (request, reply) => {
@@ -30,6 +31,10 @@ app.get('/cleanup/stalled', (request, reply) => reply.stream(bulkyEvents, { form
 app.get('/cleanup/idle', (request, reply) => reply.stream(idleEvents, { format: 'sse' }))
 if (hub !== undefined) {
   app.get('/hub', (request, reply) => reply.stream(({ signal }) => hub.subscribe(HUB_TOPIC, { signal }), { format: 'sse' }))
+  // Scenario 3's hub subscriptions: a topic nobody publishes to, so every stream stays idle.
+  // The subscription is the source itself, as the README recommends: no factory, so no
+  // AbortController; the pump ends it with return().
+  app.get('/idle-hub', (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse' }))
 }
 
 await app.listen({ port: 0, host: '127.0.0.1' })

@@ -68,6 +68,8 @@ export class Subscription implements HubSubscription, PushSource {
   private watermark: string | undefined = undefined
   private waiter: Waiter | undefined = undefined
   private consumer: PushConsumer | undefined = undefined
+  // The consumer parked (push-consumer.ts): it waits with no pending next(), for accept() or resume().
+  private parked = false
   private failure: unknown = undefined
   private closed = false
   private released = false
@@ -79,8 +81,11 @@ export class Subscription implements HubSubscription, PushSource {
     this.overflow = settings.overflow
     this.signal = settings.signal
     this.replaying = settings.replaying
-    this.onAbort = this.onAbort.bind(this)
-    this.signal?.addEventListener('abort', this.onAbort, { once: true })
+    // Without a signal (the pump's own subscriptions) there is nothing to bind.
+    if (this.signal !== undefined) {
+      this.onAbort = this.onAbort.bind(this)
+      this.signal.addEventListener('abort', this.onAbort, { once: true })
+    }
   }
 
   [Symbol.asyncIterator] (): this {
@@ -90,6 +95,17 @@ export class Subscription implements HubSubscription, PushSource {
   /** The push path: live events go straight to `consumer` while it waits and has room. */
   attachConsumer (consumer: PushConsumer): void {
     this.consumer = consumer
+  }
+
+  /**
+   * The push path's idle wait: true when nothing is ready, so the consumer waits for
+   * accept() or resume() instead of a pending next() (no promise while idle).
+   */
+  park (): boolean {
+    if (this.closed || this.failure !== undefined || this.waiter !== undefined) return false
+    if (!this.replaying && (this.backlog !== undefined || this.queue.length > 0)) return false
+    this.parked = true
+    return true
   }
 
   /** True once the subscription has ended or failed; it receives nothing more. */
@@ -130,7 +146,7 @@ export class Subscription implements HubSubscription, PushSource {
    */
   push (event: PreparedEvent): void {
     const waiter = this.waiter
-    if (waiter !== undefined && !this.replaying) {
+    if ((waiter !== undefined || this.parked) && !this.replaying) {
       // A consumer is waiting, so the queue is empty: no copy, no queue slot, and when it can
       // write at once, not even a promise.
       if (this.isDuplicate(event)) return
@@ -138,10 +154,16 @@ export class Subscription implements HubSubscription, PushSource {
         this.host.totals.delivered++
         return
       }
-      this.waiter = undefined
-      this.host.totals.delivered++
-      waiter.resolve({ done: false, value: event })
-      return
+      if (waiter !== undefined) {
+        this.waiter = undefined
+        this.host.totals.delivered++
+        waiter.resolve({ done: false, value: event })
+        return
+      }
+      // A parked consumer that declines (its socket is full) takes it through next().
+      this.queue.push(event)
+      this.host.totals.queued++
+      return this.unpark()
     }
     if (this.queue.length >= this.maxQueue) {
       if (this.overflow === 'disconnect') {
@@ -169,6 +191,10 @@ export class Subscription implements HubSubscription, PushSource {
       this.backlogIndex = 0
     }
     this.watermark = watermark
+    if (this.parked) {
+      if (this.backlog !== undefined || this.queue.length > 0) this.unpark()
+      return
+    }
     const waiter = this.waiter
     if (waiter === undefined) return
     const event = this.take()
@@ -181,6 +207,8 @@ export class Subscription implements HubSubscription, PushSource {
   fail (err: unknown): void {
     if (this.released) return
     this.failure = err
+    // Woken first, while it is still attached: its next() rejects with `err`.
+    this.unpark()
     this.release()
     const waiter = this.waiter
     if (waiter === undefined) return
@@ -193,10 +221,19 @@ export class Subscription implements HubSubscription, PushSource {
   close (): void {
     if (this.closed) return
     this.closed = true
+    // Woken first, while it is still attached: its next() is done.
+    this.unpark()
     this.release()
     const waiter = this.waiter
     this.waiter = undefined
     waiter?.resolve(DONE)
+  }
+
+  /** Wakes a parked consumer: next() has something for it now (an event, the end, a failure). */
+  private unpark (): void {
+    if (!this.parked) return
+    this.parked = false
+    this.consumer?.resume()
   }
 
   private onAbort (): void {

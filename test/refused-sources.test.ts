@@ -1,0 +1,79 @@
+// A source handed to reply.stream() that is never streamed (refused, HEAD, already answered)
+// is released: a hub subscription passed directly must leave its topic, or every refusal
+// would leak a subscriber for the life of the process.
+import http from 'node:http'
+import { once } from 'node:events'
+import { Readable } from 'node:stream'
+import t from 'tap'
+import { streamResponse } from '../lib/index.js'
+import { listenApp } from './helpers/app.js'
+
+t.test('refused and HEAD requests release a hub subscription passed as the source', async t => {
+  const { app, url } = await listenApp(app => {
+    app.get('/chat', (request, reply) => reply.stream(app.hub.subscribe('chat', { lastEventId: request.lastEventId }), { formats: ['sse'] }))
+    app.get('/twice', (_request, reply) => {
+      reply.send('answered')
+      return reply.stream(app.hub.subscribe('chat'))
+    })
+  }, { maxStreamsPerClient: 1 })
+  t.teardown(() => app.close())
+  const held = await fetch(url + '/chat', { headers: { accept: 'text/event-stream' } })
+  t.equal(held.status, 200, 'the first stream opens')
+  t.equal(app.hub.stats().subscribers, 1, 'and holds one subscriber')
+
+  const overCap = await fetch(url + '/chat', { headers: { accept: 'text/event-stream' } })
+  t.equal(overCap.status, 429, 'the second stream from this client is refused')
+  await overCap.body?.cancel()
+  const notAcceptable = await fetch(url + '/chat', { headers: { accept: 'application/x-ndjson' } })
+  t.equal(notAcceptable.status, 406, 'a format the route does not offer is refused')
+  await notAcceptable.body?.cancel()
+  const head = await fetch(url + '/chat', { method: 'HEAD', headers: { accept: 'text/event-stream' } })
+  t.equal(head.status, 200, 'HEAD answers with the head alone')
+  const twice = await fetch(url + '/twice')
+  t.equal(await twice.text(), 'answered', 'a reply already answered keeps its answer')
+  t.equal(app.hub.stats().subscribers, 1, 'none of them left a subscriber behind')
+
+  await held.body?.cancel()
+  while (app.hub.stats().subscribers > 0) await new Promise(resolve => setImmediate(resolve))
+  t.equal(app.streams.open, 0, 'the held stream ends when its client leaves')
+})
+
+t.test('every kind of source is released when the core refuses the request', async t => {
+  const released: string[] = []
+  const readable = new Readable({ objectMode: true, read () {} })
+  readable.once('close', () => released.push('readable'))
+  async function * generator (): AsyncGenerator<number> {
+    try {
+      yield 1
+    } finally {
+      released.push('generator')
+    }
+  }
+  const started = generator()
+  await started.next()
+  const sources: unknown[] = [
+    readable,
+    started,
+    { [Symbol.iterator]: () => ({ next: () => ({ done: true, value: undefined }) }), return () { released.push('iterator'); return { done: true } } },
+    { next: () => ({ done: true }), return () { throw new Error('nothing to release') } },
+    [1, 2, 3],
+    () => { released.push('factory called'); return [] },
+    'not a source',
+    null
+  ]
+  const server = http.createServer((req, res) => {
+    const source = sources[Number(req.url?.slice(1))]
+    streamResponse(req, res, source as never, { formats: ['sse'] }).catch(() => {})
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => server.close())
+  const { port } = server.address() as { port: number }
+  for (let i = 0; i < sources.length; i++) {
+    const res = await fetch(`http://127.0.0.1:${port}/${i}`, { headers: { accept: 'application/x-ndjson' } })
+    t.equal(res.status, 406, `source ${i}: refused`)
+    await res.body?.cancel()
+  }
+  while (released.length < 3) await new Promise(resolve => setImmediate(resolve))
+  t.same(released.sort(), ['generator', 'iterator', 'readable'], 'the Readable is destroyed and the iterators returned; the factory never runs')
+})
