@@ -15,8 +15,8 @@ export interface PumpHandle<O> {
   readonly owner: O
   /** The stream's encoder. */
   readonly encoder: Encoder
-  /** Ends the stream for a server shutdown (see StreamPump.shutdown). */
-  shutdown (): Promise<void>
+  /** Ends the stream for a server shutdown (see StreamPump.shutdown), aborting its source with `reason`. */
+  shutdown (reason?: Error): Promise<void>
 }
 
 /** Settings and hooks shared by many pumps; create one per configuration, not per stream. */

@@ -7,7 +7,11 @@ import { makeRow } from '../lib/rows.mjs'
 import { ratioOf, summarize } from '../lib/stats.mjs'
 
 const KIB = 1024
-const TARGET_RATIO = 1.15
+// The issue's bars at the largest size, heap per connection against the raw baseline: a hub
+// subscription holds only the pump and the subscription; a generator also brings its own
+// frame and an AbortController, which any source-based API has.
+const HUB_TARGET = 1.15
+const GENERATOR_TARGET = 1.3
 
 export default {
   number: 3,
@@ -23,23 +27,29 @@ export default {
     for (const count of sizes) {
       const measure = (kind, path) => () => holdIdle(ctx, client, kind, path, count)
       const results = await interleave({ rounds: ctx.rounds, log: ctx.log, label: `${count} streams` },
-        measure('ours', '/idle'), measure('baseline', '/idle'), { sameSource: measure('baseline', '/idle-source') })
-      const bar = count === largest ? { target: `≤ ${TARGET_RATIO}×`, check: row => row.ratio <= TARGET_RATIO } : {}
+        measure('ours', '/idle-hub'), measure('baseline', '/idle'),
+        { generator: measure('ours', '/idle'), sameSource: measure('baseline', '/idle-source') })
+      const bar = ratio => count === largest ? { target: `≤ ${ratio}×`, check: row => row.ratio <= ratio } : {}
       const n = count.toLocaleString('en-US')
+      const row = (label, field, unit, ours, ratio) => makeRow({ metric: `${n}, ${label}`, unit, ours: pick(ours, field), base: pick(results.base, field), ...(ratio === undefined ? {} : bar(ratio)) })
       rows.push(
-        makeRow({ metric: `${n}: time to open all`, unit: 'ms', ours: pick(results.ours, 'openMs'), base: pick(results.base, 'openMs') }),
-        makeRow({ metric: `${n}: V8 heap per connection`, unit: 'KiB', ours: pick(results.ours, 'heapPer'), base: pick(results.base, 'heapPer'), ...bar }),
-        makeRow({ metric: `${n}: RSS per connection`, unit: 'KiB', ours: pick(results.ours, 'rssPer'), base: pick(results.base, 'rssPer'), ...bar })
+        row('hub subscription: time to open all', 'openMs', 'ms', results.ours),
+        row('hub subscription: V8 heap per connection', 'heapPer', 'KiB', results.ours, HUB_TARGET),
+        row('hub subscription: RSS per connection', 'rssPer', 'KiB', results.ours),
+        row('generator: time to open all', 'openMs', 'ms', results.generator),
+        row('generator: V8 heap per connection', 'heapPer', 'KiB', results.generator, GENERATOR_TARGET),
+        row('generator: RSS per connection', 'rssPer', 'KiB', results.generator)
       )
       const sameHeap = summarize(pick(results.sameSource, 'heapPer'))
       const sameRss = summarize(pick(results.sameSource, 'rssPer'))
       notes.push(`${n}: against a hand-written loop pulling the same idle generator (${sameHeap.median.toFixed(2)} KiB heap, ${sameRss.median.toFixed(2)} KiB RSS per connection), ` +
-        `ours is ${ratioOf(summarize(pick(results.ours, 'heapPer')), sameHeap).toFixed(2)}× in heap and ${ratioOf(summarize(pick(results.ours, 'rssPer')), sameRss).toFixed(2)}× in RSS.`)
+        `ours with that generator is ${ratioOf(summarize(pick(results.generator, 'heapPer')), sameHeap).toFixed(2)}× in heap and ${ratioOf(summarize(pick(results.generator, 'rssPer')), sameRss).toFixed(2)}× in RSS.`)
     }
     notes.unshift('Per connection = (server memory with the streams open − before they opened) / count, both after a full GC (--expose-gc). ' +
-      'The baseline holds each response with a 15 s heartbeat interval, as the plugin does by default; ours streams a generator that waits on its abort signal. ' +
-      'That generator and its AbortController cost memory the lean baseline does not have, so each size also reports ours against a hand-written loop over the same generator.')
-    if (ctx.quick) notes.push('Quick mode measures 2,000 streams only (per-connection memory barely moves with the count) and grades the ≤ 1.15× target there; the issue sets it at 10,000 (full run).')
+      'The baseline holds each response with a 15 s heartbeat interval, as the plugin does by default. Ours streams, on one side, a hub subscription to a silent topic passed as the source itself ' +
+      '(`reply.stream(app.hub.subscribe(topic, { lastEventId }))`), and on the other a generator factory that waits on its abort signal. ' +
+      'That generator and its AbortController cost memory the lean baseline does not have, so each size also reports the generator against a hand-written loop over the same generator.')
+    if (ctx.quick) notes.push('Quick mode measures 2,000 streams only (per-connection memory barely moves with the count) and grades the targets there; the issue sets them at 10,000 (full run).')
     return { rows, notes }
   }
 }

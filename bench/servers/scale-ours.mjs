@@ -16,7 +16,8 @@ const app = Fastify({ logger: false })
 await app.register(fastifyStream, { maxStreams: MAX_STREAMS, maxStreamsPerClient: MAX_STREAMS })
 const hub = app.hasDecorator('hub') ? app.hub : undefined
 
-app.get('/hub', (request, reply) => reply.stream(({ signal }) => hub.subscribe(TOPIC, { signal }), { format: 'sse' }))
+// The subscription is the source itself, as the README recommends for many idle streams.
+app.get('/hub', (request, reply) => reply.stream(hub.subscribe(TOPIC, { lastEventId: request.lastEventId }), { format: 'sse' }))
 process.once('SIGTERM', () => {
   app.close().then(() => process.exit(0), () => process.exit(1))
 })

@@ -60,7 +60,8 @@ export class Subscription implements HubSubscription, PushSource {
   private readonly maxQueue: number
   private readonly overflow: OverflowPolicy
   private readonly signal: AbortSignal | undefined
-  private readonly queue = new EventQueue<PreparedEvent>()
+  // Made when the first event has to wait: an idle subscriber holds no queue.
+  private queue: EventQueue<PreparedEvent> | undefined = undefined
   private backlog: SseEvent[] | undefined = undefined
   private backlogIndex = 0
   private replaying: boolean
@@ -103,7 +104,7 @@ export class Subscription implements HubSubscription, PushSource {
    */
   park (): boolean {
     if (this.closed || this.failure !== undefined || this.waiter !== undefined) return false
-    if (!this.replaying && (this.backlog !== undefined || this.queue.length > 0)) return false
+    if (!this.replaying && (this.backlog !== undefined || this.queued > 0)) return false
     this.parked = true
     return true
   }
@@ -161,20 +162,30 @@ export class Subscription implements HubSubscription, PushSource {
         return
       }
       // A parked consumer that declines (its socket is full) takes it through next().
-      this.queue.push(event)
-      this.host.totals.queued++
+      this.enqueue(event)
       return this.unpark()
     }
-    if (this.queue.length >= this.maxQueue) {
+    const queue = this.queue
+    // maxQueue is at least 1, so a full queue exists.
+    if (queue !== undefined && queue.length >= this.maxQueue) {
       if (this.overflow === 'disconnect') {
         this.host.overflowed('disconnect')
         // Ending now frees the queue at once; the client resumes from history with its id.
         return this.fail(new errors.FST_STREAM_SLOW_CONSUMER())
       }
-      this.queue.shift()
+      queue.shift()
       this.host.totals.queued--
       this.host.overflowed('drop-oldest')
     }
+    this.enqueue(event)
+  }
+
+  private get queued (): number {
+    return this.queue?.length ?? 0
+  }
+
+  private enqueue (event: PreparedEvent): void {
+    this.queue ??= new EventQueue()
     this.queue.push(event)
     this.host.totals.queued++
   }
@@ -192,7 +203,7 @@ export class Subscription implements HubSubscription, PushSource {
     }
     this.watermark = watermark
     if (this.parked) {
-      if (this.backlog !== undefined || this.queue.length > 0) this.unpark()
+      if (this.backlog !== undefined || this.queued > 0) this.unpark()
       return
     }
     const waiter = this.waiter
@@ -249,8 +260,7 @@ export class Subscription implements HubSubscription, PushSource {
       this.host.totals.delivered++
       return event
     }
-    while (this.queue.length > 0) {
-      const event = this.queue.shift() as PreparedEvent
+    for (let event = this.queue?.shift(); event !== undefined; event = this.queue?.shift()) {
       this.host.totals.queued--
       if (this.isDuplicate(event)) continue
       this.host.totals.delivered++
@@ -274,8 +284,8 @@ export class Subscription implements HubSubscription, PushSource {
     if (this.released) return
     this.released = true
     this.signal?.removeEventListener('abort', this.onAbort)
-    this.host.totals.queued -= this.queue.length
-    this.queue.clear()
+    this.host.totals.queued -= this.queued
+    this.queue = undefined
     this.backlog = undefined
     this.consumer = undefined
     this.host.detach(this)
