@@ -16,7 +16,8 @@ export const REDIS_CONNECT_TIMEOUT_MS = 10_000
 const REDIS_DEFAULT_PORT = '6379'
 
 /**
- * The plugin's `hub` option for `config`. With Redis it resolves once Redis answers.
+ * The plugin's `hub` option for `config`. With Redis it resolves once Redis answers, and
+ * its adapter factory serves one hub: call this once per app.
  * @throws ConfigError naming `REDIS_URL` (and the address, without credentials) when Redis
  *   does not answer within {@link REDIS_CONNECT_TIMEOUT_MS}, or when the adapter refuses the
  *   URL or misses ioredis.

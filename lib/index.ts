@@ -27,6 +27,7 @@ export {
   type Hub,
   type HubAdapter,
   type HubAdapterContext,
+  type HubAdapterFactory,
   type HubBackendState,
   type HubBackendStatus,
   type HubLogger,

@@ -70,6 +70,7 @@ export {
   type StreamError,
   type Hub,
   type HubAdapter,
+  type HubAdapterFactory,
   type HubLogger,
   type HubOptions,
   type HubStats,

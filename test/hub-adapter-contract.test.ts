@@ -2,13 +2,14 @@
 // store produces (a cursor ahead of this process, duplicates arriving live, a replay that
 // lands after the subscriber left), and the memory adapter is checked on its own.
 import t from 'tap'
-import { createHub, createMemoryAdapter, errors, type HubAdapter, type HubAdapterContext, type PreparedEvent, type ReplayResult } from '../lib/internal.js'
+import { createHub, createMemoryAdapter, errors, type HubAdapter, type HubAdapterContext, type HubAdapterFactory, type PreparedEvent, type ReplayResult } from '../lib/internal.js'
 import { deferred, type Deferred } from './helpers/deferred.js'
 import { dataOf, take } from './helpers/hub.js'
 
 /** An adapter whose ids are plain integers and whose answers the test decides. */
 interface Script {
-  adapter: HubAdapter
+  /** Makes the scripted adapter and keeps the hub's context for the test. */
+  adapter: HubAdapterFactory
   context: () => HubAdapterContext
   deliver: (topic: string, id: number) => void
   event: (id: number) => PreparedEvent
@@ -19,23 +20,26 @@ interface Script {
 function scripted (): Script {
   let context: HubAdapterContext | undefined
   const script: Script = {
-    adapter: {
-      name: 'scripted',
-      attach (ctx) {
-        context = ctx
-        // The default logger swallows lines when no logger was given.
-        ctx.log.info({}, 'attached')
-      },
-      append: () => Promise.reject(new Error('not used')),
-      follow () {},
-      unfollow () {},
-      position: () => Promise.resolve(script.position),
-      replay: (_topic, cursor, until) => script.replay(cursor, until),
-      compare: (a, b) => Number(a) - Number(b),
-      status: () => ({ adapter: 'scripted', state: 'ready', topics: 0, since: 0, outages: 0 }),
-      close: () => Promise.resolve()
+    adapter: ctx => {
+      context = ctx
+      // The default logger swallows lines when no logger was given.
+      ctx.log.info({}, 'created')
+      return {
+        name: 'scripted',
+        append: () => Promise.reject(new Error('not used')),
+        follow () {},
+        unfollow () {},
+        position: () => Promise.resolve(script.position),
+        replay: (_topic, cursor, until) => script.replay(cursor, until),
+        compare: (a, b) => Number(a) - Number(b),
+        status: () => ({ adapter: 'scripted', state: 'ready', topics: 0, since: 0, outages: 0 }),
+        close: () => Promise.resolve()
+      }
     },
-    context: () => context as HubAdapterContext,
+    context: () => {
+      if (context === undefined) throw new Error('no hub has made the scripted adapter yet')
+      return context
+    },
     event: id => script.context().prepare({ id: String(id), event: undefined, data: id, text: undefined }),
     deliver: (topic, id) => script.context().deliver(topic, script.event(id)),
     position: undefined,
@@ -123,10 +127,36 @@ t.test('return() after a failure is harmless', async t => {
   t.doesNotThrow(() => script.deliver('t', 3), 'a late delivery to a topic nobody follows is ignored')
 })
 
+t.test('createHub calls its factory once, with its own context, and closes what it made', async t => {
+  const made: Array<{ context: HubAdapterContext, closed: boolean }> = []
+  // A factory of one's own may serve several hubs: each gets a fresh adapter.
+  const factory: HubAdapterFactory = context => {
+    const record = { context, closed: false }
+    made.push(record)
+    const inner = createMemoryAdapter()(context)
+    return Object.assign(Object.create(inner) as HubAdapter, {
+      close () {
+        record.closed = true
+        return inner.close()
+      }
+    })
+  }
+  const first = createHub({ adapter: factory, historySize: 3 })
+  const second = createHub({ adapter: factory, historySize: 5, historyTtlMs: 1000 })
+  t.same(made.map(({ context }) => [context.historySize, context.historyTtlMs]), [[3, 3_600_000], [5, 1000]])
+  const subscription = second.subscribe('t')
+  await first.publish('t', 'first only')
+  await second.publish('t', 'second')
+  t.same(dataOf(await take(subscription, 1)), ['second'], 'each hub has its own store')
+  await first.close()
+  t.same(made.map(({ closed }) => closed), [true, false])
+  await second.close()
+  t.same(made.map(({ closed }) => closed), [true, true])
+})
+
 t.test('the memory adapter on its own', async t => {
-  const adapter = createMemoryAdapter()
   const delivered: string[] = []
-  adapter.attach({
+  const adapter: HubAdapter = createMemoryAdapter()({
     historySize: 2,
     historyTtlMs: 60_000,
     reset () {},

@@ -5,8 +5,8 @@
 // by size and by time.
 import { Cluster } from 'ioredis'
 import t, { type Test } from 'tap'
-import { createHub, createMemoryAdapter, createRedisAdapter, INVALID_LAST_EVENT_ID, type Hub, type HubAdapter, type HubOptions, type HubSubscription, type SseEvent } from '../lib/index.js'
-import { dataOf, take } from './helpers/hub.js'
+import { createHub, createMemoryAdapter, createRedisAdapter, INVALID_LAST_EVENT_ID, type Hub, type HubAdapter, type HubAdapterFactory, type HubOptions, type HubSubscription, type SseEvent } from '../lib/index.js'
+import { dataOf, keepAdapter, take } from './helpers/hub.js'
 import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster.js'
 import { startRedisServer, type RedisServer } from './helpers/redis-server.js'
 
@@ -21,7 +21,7 @@ interface AdapterCase {
   name: string
   /** Entries an adapter may retain beyond historySize. */
   trimSlack: number
-  create (prefix: string): Promise<HubAdapter>
+  create (prefix: string): Promise<HubAdapterFactory>
 }
 
 let server: RedisServer
@@ -50,10 +50,10 @@ for (const adapterCase of CASES) {
   t.test(adapterCase.name, async t => {
     /** A hub on a fresh adapter with its own key prefix, closed in teardown. */
     const hubOf = async (t: Test, options: HubOptions = {}): Promise<{ hub: Hub, adapter: HubAdapter }> => {
-      const adapter = await adapterCase.create(`contract${++hubs}:`)
-      const hub = createHub({ ...options, adapter })
+      const kept = keepAdapter(await adapterCase.create(`contract${++hubs}:`))
+      const hub = createHub({ ...options, adapter: kept.factory })
       t.teardown(() => hub.close())
-      return { hub, adapter }
+      return { hub, adapter: kept.adapter }
     }
 
     t.test('ids increase per topic, also when topics interleave', async t => {

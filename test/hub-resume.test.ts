@@ -1,7 +1,7 @@
 // Resume: replay after a cursor then live, with no gap and no duplicate even while publishes
 // race the replay, and an explicit reset for every cursor the history cannot honour.
 import t from 'tap'
-import { createHub, createMemoryAdapter, errors, RESET_EVENT, type HubAdapter, type ReplayResult, type SseEvent } from '../lib/index.js'
+import { createHub, createMemoryAdapter, errors, RESET_EVENT, type HubAdapter, type HubAdapterFactory, type ReplayResult, type SseEvent } from '../lib/index.js'
 import { deferred } from './helpers/deferred.js'
 import { dataOf, take } from './helpers/hub.js'
 
@@ -160,22 +160,31 @@ t.test('replayed events are the shared prepared events (encode once applies to r
 })
 
 /** A memory adapter whose replay waits for `gate` and then ignores `until`, overlapping live. */
-function overlappingAdapter (gate: Promise<void>): HubAdapter {
-  const inner = createMemoryAdapter()
-  return {
-    name: 'overlapping',
-    attach: context => inner.attach(context),
-    append: (topic, message) => inner.append(topic, message),
-    follow: topic => inner.follow(topic),
-    unfollow: topic => inner.unfollow(topic),
-    position: topic => inner.position(topic),
-    async replay (topic, cursor): Promise<ReplayResult> {
-      await gate
-      return inner.replay(topic, cursor, await inner.position(topic))
-    },
-    compare: (a, b) => inner.compare(a, b),
-    status: () => inner.status(),
-    close: () => inner.close()
+function overlappingAdapter (gate: Promise<void>): HubAdapterFactory {
+  return context => {
+    const inner = createMemoryAdapter()(context)
+    return {
+      name: 'overlapping',
+      append: (topic, message) => inner.append(topic, message),
+      follow: topic => inner.follow(topic),
+      unfollow: topic => inner.unfollow(topic),
+      position: topic => inner.position(topic),
+      async replay (topic, cursor): Promise<ReplayResult> {
+        await gate
+        return inner.replay(topic, cursor, await inner.position(topic))
+      },
+      compare: (a, b) => inner.compare(a, b),
+      status: () => inner.status(),
+      close: () => inner.close()
+    }
+  }
+}
+
+/** A memory adapter with some methods replaced by `override(inner)`. */
+function memoryWith (override: (inner: HubAdapter) => Partial<HubAdapter>): HubAdapterFactory {
+  return context => {
+    const inner = createMemoryAdapter()(context)
+    return Object.assign(Object.create(inner) as HubAdapter, override(inner))
   }
 }
 
@@ -200,10 +209,7 @@ t.test('a failing replay ends the subscription with FST_STREAM_HUB_UNAVAILABLE',
     [new Error('boom'), errors.FST_STREAM_HUB_UNAVAILABLE],
     [new errors.FST_STREAM_HUB_CLOSED(), errors.FST_STREAM_HUB_CLOSED]
   ] as const) {
-    const inner = createMemoryAdapter()
-    const adapter: HubAdapter = Object.assign(Object.create(inner) as HubAdapter, {
-      replay: () => Promise.reject(thrown)
-    })
+    const adapter = memoryWith(() => ({ replay: () => Promise.reject(thrown) }))
     const hub = createHub({ adapter })
     const subscription = hub.subscribe('t', { lastEventId: 'x' })
     await t.rejects(subscription.next(), expected)
@@ -216,8 +222,7 @@ t.test('a failing replay ends the subscription with FST_STREAM_HUB_UNAVAILABLE',
 t.test('a subscription that ends during its replay drops the replay', async t => {
   const gate = deferred()
   let replays = 0
-  const inner = createMemoryAdapter()
-  const adapter: HubAdapter = Object.assign(Object.create(inner) as HubAdapter, {
+  const adapter = memoryWith(inner => ({
     async position (topic: string) {
       await gate.promise
       return inner.position(topic)
@@ -226,7 +231,7 @@ t.test('a subscription that ends during its replay drops the replay', async t =>
       replays++
       return inner.replay(topic, cursor, until)
     }
-  })
+  }))
   const hub = createHub({ adapter })
   t.teardown(() => hub.close())
   const subscription = hub.subscribe('t', { lastEventId: 'x' })

@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import t from 'tap'
 import { createHub, createMemoryAdapter } from '../lib/index.js'
-import { dataOf, take } from './helpers/hub.js'
+import { dataOf, keepAdapter, take } from './helpers/hub.js'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -78,12 +78,13 @@ t.test('historyTtlMs is checked', async t => {
 })
 
 t.test('idempotency keys expire on their own while their topic stays busy', async t => {
-  const adapter = createMemoryAdapter()
-  const hub = createHub({ adapter, historyTtlMs: 1000 })
+  const kept = keepAdapter(createMemoryAdapter())
+  const hub = createHub({ adapter: kept.factory, historyTtlMs: 1000 })
   t.teardown(() => hub.close())
   const keyedAt = Date.now()
   const first = await hub.publish('t', 1, { idempotencyKey: 'k' })
   // The sweep is driven by hand at chosen times: the topic was published to after the key.
+  const adapter = kept.adapter
   const sweep = (adapter as unknown as { sweep: (now: number) => void }).sweep.bind(adapter)
   await new Promise(resolve => setTimeout(resolve, 50))
   await hub.publish('t', 2)

@@ -3,7 +3,7 @@ import { frameOf } from './helpers/frames.js'
 import t from 'tap'
 import { createHub, createMemoryAdapter, errors, isHub, isPreparedEvent, MAX_TOPIC_LENGTH, type PreparedEvent } from '../lib/internal.js'
 import { EventQueue } from '../lib/hub/event-queue.js'
-import { dataOf, take } from './helpers/hub.js'
+import { dataOf, keepAdapter, take } from './helpers/hub.js'
 
 t.test('subscribers get every event in publish order, with the ids publish returned', async t => {
   const hub = createHub()
@@ -201,10 +201,10 @@ t.test('close ends subscriptions with FST_STREAM_HUB_CLOSED and refuses new work
 })
 
 t.test('a closed memory adapter refuses appends', async t => {
-  const adapter = createMemoryAdapter()
-  const hub = createHub({ adapter })
-  await adapter.close()
-  await adapter.close()
+  const kept = keepAdapter(createMemoryAdapter())
+  const hub = createHub({ adapter: kept.factory })
+  await kept.adapter.close()
+  await kept.adapter.close()
   await t.rejects(hub.publish('t', 1), errors.FST_STREAM_HUB_CLOSED)
   await hub.close()
 })
@@ -216,8 +216,16 @@ t.test('options are validated when the hub is created', async t => {
     [{ historySize: 1.5 }, /"historySize"/],
     [{ maxQueue: 0 }, /"maxQueue" must be an integer from 1/],
     [{ overflow: 'block' }, /"overflow" must be one of disconnect, drop-oldest/],
-    [{ adapter: {} }, /"adapter" must be a HubAdapter/],
+    [{ adapter: {} }, /"adapter" must be an adapter factory, \(context\) => HubAdapter, such as createMemoryAdapter\(\)/],
     [{ adapter: null }, /"adapter"/],
+    // An adapter object of the kind that was attached after construction, and a factory
+    // still in its promise (createRedisAdapter() not awaited).
+    [{ adapter: { name: 'old', attach () {}, append () {}, replay () {} } }, /"adapter" must be an adapter factory/],
+    [{ adapter: Promise.resolve(createMemoryAdapter()) }, /await createRedisAdapter/],
+    // createMemoryAdapter instead of createMemoryAdapter(): called, it returns a factory.
+    [{ adapter: createMemoryAdapter }, /"adapter" returned no HubAdapter \(a name and append, follow, unfollow, position, replay, compare, status, close\)/],
+    [{ adapter: () => ({ name: 'partial', append () {} }) }, /returned no HubAdapter/],
+    [{ adapter: () => null }, /returned no HubAdapter/],
     [{ serializer: 'json' }, /"serializer" must be a function/],
     [{ logger: console.log }, /"logger" must have info, warn and error/],
     [{ logger: null }, /"logger"/],
@@ -229,11 +237,12 @@ t.test('options are validated when the hub is created', async t => {
     t.throws(() => createHub(options as never), { code: 'FST_STREAM_INVALID_OPTION', message }, JSON.stringify(options))
   }
   const adapter = createMemoryAdapter()
+  t.throws(() => createHub({ adapter, historySize: -1 }), { code: 'FST_STREAM_INVALID_OPTION', message: /historySize/ })
   const hub = createHub({ adapter, logger: { info () {}, warn () {}, error () {} }, counters: { drops: 0, disconnects: 0 } })
-  t.ok(isHub(hub))
+  t.ok(isHub(hub), 'a hub refused for a bad option did not use the factory up')
   t.notOk(isHub({}))
   t.notOk(isHub(null))
-  t.throws(() => createHub({ adapter }), { code: 'FST_STREAM_INVALID_OPTION', message: /already belongs to a hub/ })
+  t.throws(() => createHub({ adapter }), { code: 'FST_STREAM_INVALID_OPTION', message: 'fastify-stream: option "adapter" already belongs to a hub; create one adapter per hub' })
   const subscribeBad: Array<[unknown, RegExp]> = [
     [null, /"options" must be an object/],
     [{ maxQueue: 0 }, /"maxQueue"/],

@@ -4,7 +4,8 @@ import { Redis } from 'ioredis'
 import { frameOf } from './helpers/frames.js'
 import t, { type Test } from 'tap'
 import { createHub, createRedisAdapter, errors, type Hub, type PreparedEvent } from '../lib/internal.js'
-import { dataOf, take } from './helpers/hub.js'
+import { deferred } from './helpers/deferred.js'
+import { dataOf, keepAdapter, recordingLogger, take } from './helpers/hub.js'
 import { startRedisServer, type RedisServer } from './helpers/redis-server.js'
 
 const FAST_RETRY = { retryStrategy: () => 50 }
@@ -182,8 +183,8 @@ t.test('a duplicated ioredis client works too (RESP2 replies), and is left alone
 })
 
 t.test('a publish Redis refuses rejects with FST_STREAM_HUB_UNAVAILABLE; close lets in-flight ones finish', async t => {
-  const adapter = await createRedisAdapter({ url: server.url, keyPrefix: 'err:' })
-  const hub = createHub({ adapter })
+  const kept = keepAdapter(await createRedisAdapter({ url: server.url, keyPrefix: 'err:' }))
+  const hub = createHub({ adapter: kept.factory })
   const admin = new Redis(server.url)
   t.teardown(() => admin.disconnect())
   // A key of the wrong type makes the script fail: Redis ran nothing, so nothing was stored.
@@ -203,7 +204,7 @@ t.test('a publish Redis refuses rejects with FST_STREAM_HUB_UNAVAILABLE; close l
   t.match(await inFlight, /^\d+-\d+$/)
   await t.rejects(hub.publish('wrong', 1), errors.FST_STREAM_HUB_CLOSED)
   t.equal(hub.stats().backend.state, 'closed')
-  await adapter.close()
+  await kept.adapter.close()
 })
 
 t.test('createRedisAdapter validates its options', async t => {
@@ -227,9 +228,10 @@ t.test('createRedisAdapter validates its options', async t => {
   for (const [options, message] of bad) {
     await t.rejects(createRedisAdapter(options as never), { code: 'FST_STREAM_INVALID_OPTION', message }, JSON.stringify(options))
   }
-  const adapter = await createRedisAdapter({ url: server.url })
-  const hub = createHub({ adapter })
-  t.throws(() => createHub({ adapter }), { code: 'FST_STREAM_INVALID_OPTION', message: /already belongs to a hub/ })
+  const kept = keepAdapter(await createRedisAdapter({ url: server.url }))
+  const hub = createHub({ adapter: kept.factory })
+  t.throws(() => createHub({ adapter: kept.factory }), { code: 'FST_STREAM_INVALID_OPTION', message: /already belongs to a hub; create one adapter per hub/ })
+  const adapter = kept.adapter
   // Asked directly: a retained cursor with no position yet (empty stream then) replays nothing.
   const id = await hub.publish('direct', 1)
   t.same(await adapter.replay('direct', id, undefined), { events: [] })
@@ -243,6 +245,34 @@ t.test('createRedisAdapter validates its options', async t => {
   await hub.close()
 })
 
+t.test('the connections are watched from createRedisAdapter() on: an outage before the hub exists is in its stats', async t => {
+  const own = await startRedisServer()
+  t.teardown(() => own.stop())
+  // ioredis asks retryStrategy right after it emits 'close': once each of the three
+  // connections asked for its first retry, the publisher's close has been seen.
+  const closed = deferred()
+  let firstRetries = 0
+  const retryStrategy = (times: number): number => {
+    if (times === 1 && ++firstRetries === 3) closed.resolve()
+    return 50
+  }
+  const factory = await createRedisAdapter({ url: own.url, redisOptions: { retryStrategy } })
+  await own.kill()
+  await closed.promise
+  const logger = recordingLogger()
+  const hub = createHub({ adapter: factory, logger })
+  t.teardown(() => hub.close())
+  t.match(hub.stats().backend, { adapter: 'redis', state: 'down', outages: 1, lastError: String })
+  await t.rejects(hub.publish('t', 1), errors.FST_STREAM_HUB_UNAVAILABLE)
+  await own.start()
+  await logger.waitFor('Redis connection ready')
+  t.match(hub.stats().backend, { state: 'ready', outages: 1 })
+  const states = logger.lines.filter(line => line.msg.includes('Redis connection')).map(line => line.msg)
+  t.same(states, ['fastify-stream hub: Redis connection ready'], 'the hub logs the changes after it was made')
+  t.match(await hub.publish('t', 1), /^\d+-\d+$/)
+  await hub.close()
+})
+
 t.test('createRedisAdapter fails with FST_STREAM_HUB_UNAVAILABLE when Redis does not answer', async t => {
   const dead = await startRedisServer()
   await dead.stop()
@@ -252,7 +282,9 @@ t.test('createRedisAdapter fails with FST_STREAM_HUB_UNAVAILABLE when Redis does
 })
 
 t.test('without ioredis installed, a url fails with a clear message', async t => {
+  // ioredis is imported where the connections are opened, one module below the adapter.
+  const links = await t.mockImport<typeof import('../lib/hub/redis-links.js')>('../lib/hub/redis-links.js', { ioredis: {} })
   const { createRedisAdapter: withoutIoredis } = await t.mockImport<typeof import('../lib/hub/redis-adapter.js')>(
-    '../lib/hub/redis-adapter.js', { ioredis: {} })
+    '../lib/hub/redis-adapter.js', { '../lib/hub/redis-links.js': links })
   await t.rejects(withoutIoredis({ url: server.url }), { code: 'FST_STREAM_INVALID_OPTION', message: /npm install ioredis/ })
 })

@@ -9,7 +9,7 @@ import { PreparedEvent } from '../prepared-event.js'
 import { createSerialize, type Serializer } from '../serialize.js'
 import { isEventName, type SseEvent } from '../sse-event.js'
 import type { HubAdapter, HubBackendStatus, HubLogger, HubRecord, ResetReason } from './hub-adapter.js'
-import { resolveHubOptions, resolveSubscribeOptions, type HubOptions, type OverflowPolicy, type ResolvedHubOptions, type SubscribeOptions } from './hub-options.js'
+import { createAdapter, resolveHubOptions, resolveSubscribeOptions, type HubOptions, type OverflowPolicy, type ResolvedHubOptions, type SubscribeOptions } from './hub-options.js'
 import { createMemoryAdapter } from './memory-adapter.js'
 import { RESET_EVENT, resetEvent } from './reset-event.js'
 import { Subscription, type HubSubscription, type SubscriptionHost } from './subscription.js'
@@ -86,8 +86,10 @@ export interface Hub {
 
 /**
  * Creates a hub. Defaults: in-memory adapter, `historySize` 1000, `maxQueue` 1000,
- * `overflow` `'disconnect'`.
- * @throws FST_STREAM_INVALID_OPTION for a bad option.
+ * `overflow` `'disconnect'`. The `adapter` factory is called here, once, with the hub's
+ * context; the adapter it makes is closed by `hub.close()`.
+ * @throws FST_STREAM_INVALID_OPTION for a bad option, and for an adapter factory already
+ *   used by another hub.
  */
 export function createHub (options: HubOptions = {}): Hub {
   return new BroadcastHub(options)
@@ -112,10 +114,9 @@ class BroadcastHub implements Hub, SubscriptionHost {
 
   constructor (options: HubOptions) {
     this.options = resolveHubOptions(options)
-    this.adapter = options.adapter ?? createMemoryAdapter()
     this.serialize = createSerialize(options.serializer)
     this.counters = options.counters
-    this.adapter.attach({
+    this.adapter = createAdapter(options.adapter ?? createMemoryAdapter(), {
       historySize: this.options.historySize,
       historyTtlMs: this.options.historyTtlMs,
       prepare: record => this.prepare(record),

@@ -65,7 +65,7 @@ export interface HubLogger {
   error (obj: object, msg: string): void
 }
 
-/** What the hub gives its adapter in {@link HubAdapter.attach}. */
+/** What the hub gives its adapter's factory ({@link HubAdapterFactory}) when it is created. */
 export interface HubAdapterContext {
   /** Events to retain per topic (a count). */
   historySize: number
@@ -86,7 +86,20 @@ export interface HubAdapterContext {
 }
 
 /**
- * A storage backend for the hub (`createMemoryAdapter()`, `createRedisAdapter()`).
+ * Makes the storage backend of one hub: `createHub()` calls it once, with its context, and
+ * the adapter it returns belongs to that hub (which closes it). `createMemoryAdapter()` and
+ * `createRedisAdapter()` return one; for a store of your own,
+ * `context => new MyAdapter(context)`.
+ *
+ * The factories of this package make a single adapter: a second hub given the same one
+ * gets FST_STREAM_INVALID_OPTION (create one adapter per hub).
+ * @throws FST_STREAM_INVALID_OPTION when it cannot make another adapter.
+ */
+export type HubAdapterFactory = (context: HubAdapterContext) => HubAdapter
+
+/**
+ * A storage backend for one hub, made by a {@link HubAdapterFactory} with the hub's
+ * context.
  *
  * Contract: after `follow(topic)`, every event appended to `topic` (by any process sharing
  * the store) with an id greater than `position(topic)` is delivered exactly once through
@@ -95,11 +108,6 @@ export interface HubAdapterContext {
 export interface HubAdapter {
   /** Short name for stats and logs. */
   readonly name: string
-  /**
-   * Connects the adapter to its hub; called once by `createHub()`.
-   * @throws FST_STREAM_INVALID_OPTION when the adapter already belongs to a hub.
-   */
-  attach (context: HubAdapterContext): void
   /**
    * Stores one event and resolves to its id once it is accepted; with an idempotency key
    * already used within the history TTL, stores nothing and resolves to the first id.

@@ -5,7 +5,7 @@
 import type { StreamCounters } from '../counters.js'
 import { invalidOption, isIntegerIn } from '../option-checks.js'
 import type { Serializer } from '../serialize.js'
-import type { HubAdapter, HubLogger } from './hub-adapter.js'
+import type { HubAdapter, HubAdapterContext, HubAdapterFactory, HubLogger } from './hub-adapter.js'
 
 /** What a subscriber's full queue does with the next event. */
 export type OverflowPolicy = 'drop-oldest' | 'disconnect'
@@ -15,8 +15,11 @@ export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['disconnect', 'drop
 
 /** Options of `createHub()`. */
 export interface HubOptions {
-  /** Where events are stored (default: in memory, this process only). */
-  adapter?: HubAdapter
+  /**
+   * Where events are stored: an adapter factory, called once with the hub's context
+   * (default: `createMemoryAdapter()`, this process only). One per hub.
+   */
+  adapter?: HubAdapterFactory
   /** Events retained per topic for resume (default 1000; 0 keeps none). */
   historySize?: number
   /**
@@ -64,6 +67,8 @@ const MAX_QUEUE = 1_000_000
 // A year: a history meant to outlive that belongs in a database, not in a stream's TTL.
 const MAX_TTL_MS = 365 * 24 * 3600 * 1000
 const DEFAULT_TTL_MS = 3600 * 1000
+const ADAPTER_HINT = 'must be an adapter factory, (context) => HubAdapter, such as createMemoryAdapter() or await createRedisAdapter({ url })'
+const ADAPTER_METHODS = ['append', 'follow', 'unfollow', 'position', 'replay', 'compare', 'status', 'close'] as const
 const KEYS = new Set(['adapter', 'historySize', 'historyTtlMs', 'maxQueue', 'overflow', 'serializer', 'logger', 'counters'])
 
 /**
@@ -76,7 +81,7 @@ export function resolveHubOptions (options: HubOptions): ResolvedHubOptions {
     if (!KEYS.has(key)) throw invalidOption(key, 'is not a hub option; use adapter, historySize, historyTtlMs, maxQueue, overflow, serializer, logger or counters')
   }
   const { adapter, serializer, logger, counters } = options
-  if (adapter !== undefined && !isAdapter(adapter)) throw invalidOption('adapter', 'must be a HubAdapter, e.g. from createRedisAdapter()')
+  if (adapter !== undefined && typeof adapter !== 'function') throw invalidOption('adapter', ADAPTER_HINT)
   if (serializer !== undefined && typeof serializer !== 'function') throw invalidOption('serializer', 'must be a function (value) => string')
   if (logger !== undefined && !isLogger(logger)) throw invalidOption('logger', 'must have info, warn and error methods, like fastify.log')
   if (counters !== undefined && (typeof counters !== 'object' || counters === null)) throw invalidOption('counters', 'must be an object with drops and disconnects numbers')
@@ -86,6 +91,17 @@ export function resolveHubOptions (options: HubOptions): ResolvedHubOptions {
     maxQueue: checkCount('maxQueue', options.maxQueue ?? 1000, 1, MAX_QUEUE),
     overflow: checkOverflow(options.overflow ?? 'disconnect')
   }
+}
+
+/**
+ * Makes the hub's adapter with `factory` and checks what it returned.
+ * @throws FST_STREAM_INVALID_OPTION when the factory throws it (a second hub given the same
+ *   factory) or returns no HubAdapter.
+ */
+export function createAdapter (factory: HubAdapterFactory, context: HubAdapterContext): HubAdapter {
+  const adapter: unknown = factory(context)
+  if (isAdapter(adapter)) return adapter
+  throw invalidOption('adapter', `returned no HubAdapter (a name and ${ADAPTER_METHODS.join(', ')}); ${ADAPTER_HINT}`)
 }
 
 /**
@@ -119,8 +135,8 @@ function checkOverflow (value: unknown): OverflowPolicy {
 
 function isAdapter (value: unknown): value is HubAdapter {
   const adapter = value as HubAdapter
-  return typeof value === 'object' && value !== null && typeof adapter.attach === 'function' &&
-    typeof adapter.append === 'function' && typeof adapter.replay === 'function'
+  return typeof value === 'object' && value !== null && typeof adapter.name === 'string' &&
+    ADAPTER_METHODS.every(method => typeof adapter[method] === 'function')
 }
 
 function isLogger (value: unknown): value is HubLogger {

@@ -6,6 +6,7 @@ export { createHub, isHub, type Hub, type HubStats, type PublishOptions } from '
 export type {
   HubAdapter,
   HubAdapterContext,
+  HubAdapterFactory,
   HubBackendState,
   HubBackendStatus,
   HubLogger,

@@ -7,8 +7,9 @@
 import { errors } from '../errors.js'
 import type { PreparedEvent } from '../prepared-event.js'
 import { EventQueue } from './event-queue.js'
-import type { HubAdapter, HubAdapterContext, HubBackendStatus, HubMessage, ReplayResult, ResetReason } from './hub-adapter.js'
+import type { HubAdapter, HubAdapterContext, HubAdapterFactory, HubBackendStatus, HubMessage, ReplayResult, ResetReason } from './hub-adapter.js'
 import { createEpoch, formatMemoryId, parseMemoryId, seqOf } from './memory-ids.js'
+import { singleUse } from './single-use.js'
 
 // Idle topics are looked for this often at most; a short TTL is checked at its own pace.
 const MAX_SWEEP_MS = 60_000
@@ -25,32 +26,33 @@ interface TopicLog {
 }
 
 /**
- * Creates the in-memory adapter, the hub's default. Nothing to install; history and ids
- * last as long as the process, and a restart is reported to resuming clients as a reset.
+ * Creates the in-memory adapter, the hub's default: `createHub({ adapter: createMemoryAdapter() })`.
+ * Nothing to install; history and ids last as long as the process, and a restart is
+ * reported to resuming clients as a reset. The factory makes one adapter, for one hub.
+ * @throws FST_STREAM_INVALID_OPTION (from the factory) when a second hub is given it.
  */
-export function createMemoryAdapter (): HubAdapter {
-  return new MemoryAdapter()
+export function createMemoryAdapter (): HubAdapterFactory {
+  return singleUse(context => new MemoryAdapter(context))
 }
 
 class MemoryAdapter implements HubAdapter {
   readonly name = 'memory'
-  private context: HubAdapterContext | undefined = undefined
+  private readonly context: HubAdapterContext
   private readonly epoch = createEpoch()
   private seq = 0
   private readonly logs = new Map<string, TopicLog>()
   private closed = false
   private since = Date.now()
-  private sweeper: NodeJS.Timeout | undefined = undefined
+  private readonly sweeper: NodeJS.Timeout
 
-  attach (context: HubAdapterContext): void {
-    if (this.context !== undefined) throw new errors.FST_STREAM_INVALID_OPTION('adapter', 'already belongs to a hub; create one adapter per hub')
+  constructor (context: HubAdapterContext) {
     this.context = context
     this.sweeper = setInterval(sweepIdle, Math.min(context.historyTtlMs, MAX_SWEEP_MS), this).unref()
   }
 
   append (topic: string, message: HubMessage): Promise<string> {
     if (this.closed) return Promise.reject(new errors.FST_STREAM_HUB_CLOSED())
-    const context = this.context as HubAdapterContext
+    const context = this.context
     const now = Date.now()
     const key = message.idempotencyKey
     let log = this.logs.get(topic)
@@ -135,7 +137,7 @@ class MemoryAdapter implements HubAdapter {
    * empties the history (and idempotency keys) of idle ones that are followed.
    */
   sweep (now: number): void {
-    const ttl = (this.context as HubAdapterContext).historyTtlMs
+    const ttl = this.context.historyTtlMs
     for (const [topic, log] of this.logs) {
       if (now - log.publishedAt < ttl) {
         if (log.keys !== undefined) expireKeys(log.keys, now - ttl)

@@ -3,20 +3,22 @@
  * proved at scale. Each topic's history is a Redis Stream bounded by size and TTL. A publish
  * is one server-side script (append, then announce the new and the previous id on the
  * topic's channel). Each process holds three connections whatever the number of topics
- * (publishing, queries, pub/sub) and fans out locally; a gap is repaired from the stream, and
- * what the stream no longer holds becomes an explicit reset. Redis does the distribution;
- * this project builds no broker of its own.
+ * (publishing, queries, pub/sub; see redis-links.ts) and fans out locally; a gap is repaired
+ * from the stream, and what the stream no longer holds becomes an explicit reset. Redis does
+ * the distribution; this project builds no broker of its own.
  */
 import { randomBytes } from 'node:crypto'
 import { errors } from '../errors.js'
 import type { PreparedEvent } from '../prepared-event.js'
-import type { HubAdapter, HubAdapterContext, HubBackendState, HubBackendStatus, HubMessage, ReplayResult, ResetReason } from './hub-adapter.js'
+import type { HubAdapter, HubAdapterContext, HubAdapterFactory, HubBackendState, HubBackendStatus, HubMessage, ReplayResult, ResetReason } from './hub-adapter.js'
 import type { RedisConnection } from './redis-connection.js'
 import { compareStreamIds, decodeEntry, isStreamId, rangeEntries } from './redis-entries.js'
 import { TopicFollower } from './redis-follower.js'
 import { topicKeys, topicOfChannel, type TopicKeys } from './redis-keys.js'
-import { clusterRoleSettings, resolveRedisOptions, roleSettings, type ConnectionRole, type RedisAdapterOptions, type RedisClientLike, type ResolvedRedisOptions } from './redis-options.js'
-import { parseNotification, PUBLISH_COMMAND, PUBLISH_SCRIPT, publishArgs } from './redis-publish.js'
+import { openRedisLinks, type RedisLinks } from './redis-links.js'
+import { resolveRedisOptions, type RedisAdapterOptions, type ResolvedRedisOptions } from './redis-options.js'
+import { parseNotification, PUBLISH_COMMAND, publishArgs } from './redis-publish.js'
+import { singleUse } from './single-use.js'
 
 export type { RedisAdapterOptions, RedisClientLike } from './redis-options.js'
 
@@ -24,120 +26,70 @@ export type { RedisAdapterOptions, RedisClientLike } from './redis-options.js'
 // (`MAXLEN ~`) may keep: Redis trims whole nodes of stream-node-max-entries (default 100).
 const REPLAY_PAGE = 500
 const TRIM_SLACK = 1000
-// How long close() lets the publisher's QUIT wait for in-flight replies before dropping it.
-const QUIT_GRACE_MS = 2000
 // Channels per SUBSCRIBE, and topics per periodic position check.
 const SUBSCRIBE_BATCH = 1000
 const CHECK_BATCH = 500
 
-type Connect = (role: ConnectionRole) => RedisConnection
 type Publish = (...args: Array<string | number>) => Promise<[string, string, string]>
 
 /**
- * Creates the Redis adapter: `createHub({ adapter: await createRedisAdapter({ url }) })`.
- * Imports the optional peer dependency `ioredis` only here, and resolves once Redis
- * answers, so the first publish can succeed.
- * @throws FST_STREAM_INVALID_OPTION for bad options or a missing ioredis;
+ * Creates the Redis adapter's factory: `createHub({ adapter: await createRedisAdapter({ url }) })`.
+ * Imports the optional peer dependency `ioredis` only here, opens the three connections
+ * and resolves once Redis answers, so the first publish can succeed. The factory makes one
+ * adapter, on these connections, for one hub; `hub.close()` closes them.
+ * @throws (rejects) FST_STREAM_INVALID_OPTION for bad options or a missing ioredis;
  *   FST_STREAM_HUB_UNAVAILABLE when Redis is not reachable within `connectTimeoutMs`.
+ *   The factory throws FST_STREAM_INVALID_OPTION when a second hub is given it.
  */
-export async function createRedisAdapter (options: RedisAdapterOptions): Promise<HubAdapter> {
+export async function createRedisAdapter (options: RedisAdapterOptions): Promise<HubAdapterFactory> {
   const resolved = resolveRedisOptions(options)
-  const client = options.client
-  const connect = client === undefined ? await connectByUrl(options.url as string, resolved) : connectByDuplicate(client, resolved)
-  const adapter = new RedisAdapter(connect, resolved, client?.isCluster === true)
-  await adapter.connected()
-  return adapter
+  const links = await openRedisLinks(options, resolved)
+  return singleUse(context => new RedisAdapter(links, resolved, context))
 }
 
 class RedisAdapter implements HubAdapter {
   readonly name = 'redis'
-  private context: HubAdapterContext | undefined = undefined
+  private readonly context: HubAdapterContext
   private readonly options: ResolvedRedisOptions
-  private readonly sharded: boolean
-  private readonly publisher: RedisConnection
-  private readonly query: RedisConnection
-  private readonly subscriber: RedisConnection
+  private readonly links: RedisLinks
   private readonly followers = new Map<string, TopicFollower>()
   // Where each follower not yet subscribed starts (see TopicFollower.begin).
   private readonly starts = new Map<TopicFollower, Promise<Array<string | null>>>()
   private toSubscribe: TopicFollower[] = []
   private toUnsubscribe: string[] = []
   private flushing = false
-  private checker: NodeJS.Timeout | undefined = undefined
+  private readonly checker: NodeJS.Timeout
   private checkCursor: Iterator<TopicFollower> | undefined = undefined
-  private subscribedBefore = false
   // An epoch is taken only when a publish creates a topic's keys; unique per process and call.
   private readonly epochBase = randomBytes(6).toString('hex')
   private epochs = 0
-  private state: HubBackendState = 'connecting'
-  private since = Date.now()
-  private outages = 0
-  private lastError: string | undefined = undefined
-  private closed = false
 
-  constructor (connect: Connect, options: ResolvedRedisOptions, sharded: boolean) {
+  constructor (links: RedisLinks, options: ResolvedRedisOptions, context: HubAdapterContext) {
+    this.context = context
     this.options = options
-    this.sharded = sharded
-    this.publisher = this.open(connect, 'publisher')
-    this.publisher.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 4, lua: PUBLISH_SCRIPT })
-    this.query = this.open(connect, 'query')
-    this.subscriber = this.open(connect, 'subscriber')
-    // The publisher's link decides the state: it is what makes a publish succeed or fail.
-    this.publisher.on('ready', () => this.setState('ready'))
-    this.publisher.on('close', () => {
-      // A killed server closes without an error; ioredis reports ECONNREFUSED only on retry.
-      if (!this.closed) this.lastError = 'the connection closed'
-      this.setState('down')
-    })
-    this.subscriber.on(sharded ? 'smessage' : 'message', (channel: string, message: string) => this.onMessage(channel, message))
-    // ioredis resubscribes after a reconnect, but what was announced while the link was down
-    // is gone: every follower goes back to its stream.
-    this.subscriber.on('ready', () => {
-      if (this.subscribedBefore) this.resyncAll()
-      this.subscribedBefore = true
-    })
-    this.subscriber.on('close', () => {
+    this.links = links
+    links.on('change', (state, outages, lastError) => this.logChange(state, outages, lastError))
+    links.on('resubscribed', () => this.resyncAll())
+    links.subscriber.on(links.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.onMessage(channel, message))
+    links.subscriber.on('close', () => {
       for (const follower of this.followers.values()) follower.distrust()
     })
-  }
-
-  /** Resolves once the publisher is ready; rejects (and closes) after connectTimeoutMs. */
-  connected (): Promise<void> {
-    return new Promise((resolve, reject) => {
-      // Not unref'd: someone awaits this, and if ioredis stopped retrying, an unref'd timer
-      // would let the process exit with that await never settled.
-      const timer = setTimeout(() => {
-        this.publisher.removeListener('ready', onReady)
-        this.close()
-        reject(new errors.FST_STREAM_HUB_UNAVAILABLE(`Redis did not answer within ${this.options.connectTimeoutMs} ms`))
-      }, this.options.connectTimeoutMs)
-      const onReady = (): void => {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.publisher.once('ready', onReady)
-    })
-  }
-
-  attach (context: HubAdapterContext): void {
-    if (this.context !== undefined) throw new errors.FST_STREAM_INVALID_OPTION('adapter', 'already belongs to a hub; create one adapter per hub')
-    this.context = context
-    this.checker = setInterval(checkPositions, this.options.checkIntervalMs, this).unref()
+    this.checker = setInterval(checkPositions, options.checkIntervalMs, this).unref()
   }
 
   async append (topic: string, message: HubMessage): Promise<string> {
-    if (this.closed) throw new errors.FST_STREAM_HUB_CLOSED()
+    if (this.links.closed) throw new errors.FST_STREAM_HUB_CLOSED()
     // Not sent at all: certainly not stored. Queueing instead would grow without bound.
-    if (this.publisher.status !== 'ready') throw new errors.FST_STREAM_HUB_UNAVAILABLE(`the Redis connection is ${this.publisher.status}`)
-    const context = this.context as HubAdapterContext
+    if (this.links.publisher.status !== 'ready') throw new errors.FST_STREAM_HUB_UNAVAILABLE(`the Redis connection is ${this.links.publisher.status}`)
+    const context = this.context
     const args = publishArgs(this.keys(topic), message, {
       maxLength: context.historySize,
       ttlMs: context.historyTtlMs,
       epoch: this.epochBase + (++this.epochs).toString(36),
-      sharded: this.sharded
+      sharded: this.links.sharded
     })
     try {
-      const [id] = await (this.publisher as unknown as Record<string, Publish>)[PUBLISH_COMMAND]!(...args)
+      const [id] = await (this.links.publisher as unknown as Record<string, Publish>)[PUBLISH_COMMAND]!(...args)
       return id
     } catch (err) {
       // An error reply means Redis ran nothing (scripts are atomic); anything else (a timeout,
@@ -149,7 +101,7 @@ class RedisAdapter implements HubAdapter {
 
   follow (topic: string): void {
     const keys = this.keys(topic)
-    const follower = new TopicFollower(topic, keys, this.context as HubAdapterContext, this.query)
+    const follower = new TopicFollower(topic, keys, this.context, this.links.query)
     this.followers.set(topic, follower)
     this.starts.set(follower, this.startOf(keys))
     this.toSubscribe.push(follower)
@@ -177,18 +129,18 @@ class RedisAdapter implements HubAdapter {
     if (!isStreamId(cursor)) return this.reset(key, 'invalid', cursor)
     // Only an id that is still in the stream proves nothing before it was lost or trimmed:
     // a cursor from before a data loss, or past a failover that rolled the stream back, is not.
-    const found = rangeEntries(await this.query.call('XRANGE', key, cursor, cursor))
+    const found = rangeEntries(await this.links.query.call('XRANGE', key, cursor, cursor))
     if (found.length === 0) return this.reset(key, 'unknown', cursor)
     const events: PreparedEvent[] = []
     // An undefined position (the topic was empty when followed) means nothing precedes it.
     const end = until ?? '0-0'
     if (compareStreamIds(cursor, end) >= 0) return { events }
-    const context = this.context as HubAdapterContext
+    const context = this.context
     const pages = Math.ceil((context.historySize + TRIM_SLACK) / REPLAY_PAGE)
     let from = cursor
     for (let page = 0; page < pages; page++) {
       // `(` makes the start exclusive (Redis 6.2+); `until` bounds the range, so it ends.
-      const entries = rangeEntries(await this.query.call('XRANGE', key, '(' + from, end, 'COUNT', REPLAY_PAGE))
+      const entries = rangeEntries(await this.links.query.call('XRANGE', key, '(' + from, end, 'COUNT', REPLAY_PAGE))
       for (const entry of entries) events.push(context.prepare(decodeEntry(entry)))
       if (entries.length < REPLAY_PAGE) return { events }
       from = (entries[entries.length - 1] as [string, string[]])[0]
@@ -202,36 +154,20 @@ class RedisAdapter implements HubAdapter {
   }
 
   status (): HubBackendStatus {
-    const status: HubBackendStatus = { adapter: this.name, state: this.state, topics: this.followers.size, since: this.since, outages: this.outages }
-    if (this.lastError !== undefined) status.lastError = this.lastError
-    return status
+    return this.links.status(this.name, this.followers.size)
   }
 
   close (): Promise<void> {
-    if (this.closed) return Promise.resolve()
-    this.closed = true
-    this.state = 'closed'
-    this.since = Date.now()
     clearInterval(this.checker)
     for (const follower of this.followers.values()) follower.stop()
     this.followers.clear()
-    this.subscriber.disconnect()
-    this.query.disconnect()
-    // QUIT is answered after every command already sent, so a publish in flight still gets
-    // its id (disconnect() would drop pending replies). If Redis never answers, drop the
-    // connection after a grace period so the process can exit.
-    const publisher = this.publisher
-    const fallback = setTimeout(() => publisher.disconnect(), QUIT_GRACE_MS).unref()
-    publisher.quit().catch(noop).finally(() => {
-      clearTimeout(fallback)
-      publisher.disconnect()
-    })
+    this.links.close()
     return Promise.resolve()
   }
 
   /** @internal the check timer: compares up to CHECK_BATCH followers with Redis, in turn. */
   checkSome (): void {
-    if (this.state !== 'ready' || this.followers.size === 0) return
+    if (!this.links.ready || this.followers.size === 0) return
     this.checkCursor ??= this.followers.values()
     for (let i = 0; i < CHECK_BATCH; i++) {
       const next = this.checkCursor.next()
@@ -241,7 +177,7 @@ class RedisAdapter implements HubAdapter {
       }
       const follower = next.value
       if (!follower.idle) continue
-      this.query.call('HGET', follower.keys.meta, 'last').then(last => {
+      this.links.query.call('HGET', follower.keys.meta, 'last').then(last => {
         const known = follower.lastId
         if (typeof last === 'string' && (known === undefined || compareStreamIds(last, known) > 0)) follower.resync()
       }, noop)
@@ -256,8 +192,8 @@ class RedisAdapter implements HubAdapter {
 
   private resyncAll (): void {
     /* c8 ignore next */
-    if (this.closed) return
-    this.context?.log.info({ topics: this.followers.size }, 'fastify-stream hub: Redis pub/sub reconnected; catching up every followed topic from its stream')
+    if (this.links.closed) return
+    this.context.log.info({ topics: this.followers.size }, 'fastify-stream hub: Redis pub/sub reconnected; catching up every followed topic from its stream')
     for (const follower of this.followers.values()) follower.resync()
   }
 
@@ -271,21 +207,21 @@ class RedisAdapter implements HubAdapter {
   /** @internal see scheduleFlush. */
   flushSubscriptions (): void {
     this.flushing = false
-    if (this.closed) return
+    if (this.links.closed) return
     const leaving = this.toUnsubscribe
     const joining = this.toSubscribe
     this.toUnsubscribe = []
     this.toSubscribe = []
     // Unsubscribes first: a topic left and followed again in one tick ends up subscribed.
     for (const batch of this.batches(leaving)) {
-      (this.sharded ? this.subscriber.sunsubscribe(...batch) : this.subscriber.unsubscribe(...batch)).catch(noop)
+      (this.links.sharded ? this.links.subscriber.sunsubscribe(...batch) : this.links.subscriber.unsubscribe(...batch)).catch(noop)
     }
     const channels = joining.map(follower => follower.keys.channel)
     // Batches are of one channel on a Cluster: each batch takes as many followers as channels.
     let from = 0
     this.batches(channels).forEach(batch => {
       const followers = joining.slice(from, from += batch.length)
-      const subscribed = this.sharded ? this.subscriber.ssubscribe(...batch) : this.subscriber.subscribe(...batch)
+      const subscribed = this.links.sharded ? this.links.subscriber.ssubscribe(...batch) : this.links.subscriber.subscribe(...batch)
       subscribed.then(() => {
         for (const follower of followers) {
           const start = this.starts.get(follower)
@@ -293,10 +229,10 @@ class RedisAdapter implements HubAdapter {
           if (start !== undefined) follower.begin(start)
         }
       }, err => {
-        this.lastError = (err as Error).message
+        this.links.recordError(err as Error)
         // Only a closing adapter drops them; otherwise try those that are still followed again.
         /* c8 ignore next */
-        if (this.closed) return
+        if (this.links.closed) return
         for (const follower of followers) if (this.followers.get(follower.topic) === follower) this.toSubscribe.push(follower)
         setTimeout(() => this.scheduleFlush(), 500).unref()
       })
@@ -305,7 +241,7 @@ class RedisAdapter implements HubAdapter {
 
   // A Cluster routes a sharded SUBSCRIBE by its channel's slot, so each goes alone there.
   private batches (channels: string[]): string[][] {
-    const size = this.sharded ? 1 : SUBSCRIBE_BATCH
+    const size = this.links.sharded ? 1 : SUBSCRIBE_BATCH
     const batches: string[][] = []
     for (let i = 0; i < channels.length; i += size) batches.push(channels.slice(i, i + size))
     return batches
@@ -320,7 +256,7 @@ class RedisAdapter implements HubAdapter {
   private startOf (keys: TopicKeys): Promise<Array<string | null>> {
     const read = (connection: RedisConnection): Promise<Array<string | null>> =>
       connection.call('HMGET', keys.meta, 'epoch', 'last') as Promise<Array<string | null>>
-    return read(this.publisher).catch(() => read(this.query)).catch(() => [null, null])
+    return read(this.links.publisher).catch(() => read(this.links.query)).catch(() => [null, null])
   }
 
   private keys (topic: string): TopicKeys {
@@ -328,30 +264,18 @@ class RedisAdapter implements HubAdapter {
   }
 
   private async reset (key: string, reason: ResetReason, cursor: string): Promise<ReplayResult> {
-    const earliest = rangeEntries(await this.query.call('XRANGE', key, '-', '+', 'COUNT', 1))[0]?.[0] ?? null
+    const earliest = rangeEntries(await this.links.query.call('XRANGE', key, '-', '+', 'COUNT', 1))[0]?.[0] ?? null
     // A well-formed id below the oldest retained one was trimmed away (or lost with Redis's data).
     const expired = reason === 'unknown' && earliest !== null && compareStreamIds(cursor, earliest) < 0
     return { reset: { reason: expired ? 'expired' : reason, earliest } }
   }
 
-  private open (connect: Connect, role: ConnectionRole): RedisConnection {
-    const connection = connect(role)
-    // ioredis prints unhandled 'error' events to the console; they are state, kept for stats.
-    connection.on('error', (err: Error) => { this.lastError = err.message })
-    return connection
-  }
-
-  private setState (state: HubBackendState): void {
-    if (this.closed || state === this.state) return
-    const log = this.context?.log
+  private logChange (state: HubBackendState, outages: number, lastError: string | undefined): void {
     if (state === 'down') {
-      this.outages++
-      log?.warn({ lastError: this.lastError }, 'fastify-stream hub: Redis connection lost; publish fails with FST_STREAM_HUB_UNAVAILABLE until it is back, subscribers stay connected')
+      this.context.log.warn({ lastError }, 'fastify-stream hub: Redis connection lost; publish fails with FST_STREAM_HUB_UNAVAILABLE until it is back, subscribers stay connected')
     } else {
-      log?.info({ outages: this.outages }, 'fastify-stream hub: Redis connection ready')
+      this.context.log.info({ outages }, 'fastify-stream hub: Redis connection ready')
     }
-    this.state = state
-    this.since = Date.now()
   }
 }
 
@@ -361,24 +285,6 @@ function checkPositions (adapter: RedisAdapter): void {
 
 function flushSubscriptions (adapter: RedisAdapter): void {
   adapter.flushSubscriptions()
-}
-
-async function connectByUrl (url: string, options: ResolvedRedisOptions): Promise<Connect> {
-  // Imported here only: ioredis is an optional peer dependency (see package.json).
-  const ioredis = await import('ioredis').catch(() => undefined)
-  const Redis = ioredis?.Redis
-  if (typeof Redis !== 'function') throw new errors.FST_STREAM_INVALID_OPTION('url', 'needs the optional peer dependency ioredis; run npm install ioredis')
-  return role => new Redis(url, { ...options.redisOptions, ...roleSettings(role, options) }) as unknown as RedisConnection
-}
-
-function connectByDuplicate (client: RedisClientLike, options: ResolvedRedisOptions): Connect {
-  if (client.isCluster === true) {
-    // Cluster#duplicate(startupNodes, options) merges options shallowly: keep the client's
-    // own per-node settings under ours.
-    const base = (client as { options?: { redisOptions?: object } }).options?.redisOptions ?? {}
-    return role => client.duplicate([], clusterRoleSettings(role, options, base)) as RedisConnection
-  }
-  return role => client.duplicate({ ...options.redisOptions, ...roleSettings(role, options) }) as RedisConnection
 }
 
 function noop (): void {}

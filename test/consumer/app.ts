@@ -1,8 +1,8 @@
 // A TypeScript consumer of the packed package, checked under each moduleResolution by
 // test/package.test.ts: both entry points, reply.stream, the hub and typed errors.
 import Fastify from 'fastify'
-import fastifyStream, { errors, sse, type ReplySourceContext, type StreamCounters } from 'fastify-stream'
-import { createHub, createSseEncoder, errors as coreErrors, streamResponse } from 'fastify-stream/core'
+import fastifyStream, { createMemoryAdapter, errors, sse, type HubAdapterFactory, type ReplySourceContext, type StreamCounters } from 'fastify-stream'
+import { createHub, createSseEncoder, errors as coreErrors, streamResponse, type HubAdapterFactory as CoreAdapterFactory } from 'fastify-stream/core'
 import { readNdjson, subscribe } from 'fastify-stream/client'
 
 /** true only when T is `any`: errors must be precisely typed, never `any`. */
@@ -25,7 +25,9 @@ const status: 503 = shutdown.statusCode
 const notAny: IsAny<typeof errors.FST_STREAM_INVALID_OPTION> = false
 const sameErrors: typeof errors = coreErrors
 const id: Promise<string> = app.hub.publish('chat', { text: 'hi' })
-const hub = createHub({ historySize: 10 })
+const adapter: HubAdapterFactory = createMemoryAdapter()
+const sameFactory: CoreAdapterFactory = adapter
+const hub = createHub({ historySize: 10, adapter: sameFactory })
 const encoder = createSseEncoder({ retryMs: 1000 })
 const frame: string = encoder.encode(sse({ data: 'x' }))
 const handler: typeof streamResponse = streamResponse

@@ -1,8 +1,8 @@
 /**
- * Helpers for hub tests: read a fixed number of events from a subscription, and a logger
- * that records lines and lets a test wait for one.
+ * Helpers for hub tests: read a fixed number of events from a subscription, reach the
+ * adapter a hub made, and a logger that records lines and lets a test wait for one.
  */
-import type { HubLogger, HubSubscription, SseEvent } from '../../lib/index.js'
+import type { HubAdapter, HubAdapterFactory, HubLogger, HubSubscription, SseEvent } from '../../lib/index.js'
 
 /** Reads exactly `count` events; fails if the subscription ends first. */
 export async function take (subscription: HubSubscription, count: number): Promise<SseEvent[]> {
@@ -18,6 +18,26 @@ export async function take (subscription: HubSubscription, count: number): Promi
 /** The `data` of each event. */
 export function dataOf (events: SseEvent[]): unknown[] {
   return events.map(event => event.data)
+}
+
+/** An adapter factory that keeps what it made, for tests that drive the adapter directly. */
+export interface KeptAdapter {
+  /** Give this to `createHub()`. */
+  readonly factory: HubAdapterFactory
+  /** The adapter the hub made; throws before a hub made it. */
+  readonly adapter: HubAdapter
+}
+
+/** Wraps `factory` into a {@link KeptAdapter}. */
+export function keepAdapter (factory: HubAdapterFactory): KeptAdapter {
+  let made: HubAdapter | undefined
+  return {
+    factory: context => (made = factory(context)),
+    get adapter () {
+      if (made === undefined) throw new Error('no hub has made the adapter yet')
+      return made
+    }
+  }
 }
 
 /** One recorded log line. */

@@ -3,9 +3,11 @@ import Fastify from 'fastify'
 import { expect, test } from 'tstyche'
 import fastifyStream, {
   createHub,
+  createMemoryAdapter,
   createRedisAdapter,
   type Hub,
   type HubAdapter,
+  type HubAdapterFactory,
   type HubStats,
   type HubSubscription,
   type SseEvent
@@ -32,7 +34,23 @@ test('the hub option takes hub options or a hub', async () => {
   expect(app.register).type.toBeCallableWith(fastifyStream, { hub: { adapter: await createRedisAdapter({ url: 'redis://127.0.0.1:6379' }) } })
   expect(app.register).type.not.toBeCallableWith(fastifyStream, { hub: { overflow: 'block' } })
   expect(app.register).type.not.toBeCallableWith(fastifyStream, { hub: { historySize: '10' } })
-  expect(createRedisAdapter({ url: 'redis://x' })).type.toBe<Promise<HubAdapter>>()
+  expect(createRedisAdapter({ url: 'redis://x' })).type.toBe<Promise<HubAdapterFactory>>()
+})
+
+test('adapters are factories that receive the hub\'s context', async () => {
+  expect(createMemoryAdapter()).type.toBe<HubAdapterFactory>()
+  expect(createHub).type.toBeCallableWith({ adapter: createMemoryAdapter() })
+  expect(createHub).type.toBeCallableWith({ adapter: await createRedisAdapter({ url: 'redis://x' }) })
+  // Not awaited, not called, or an adapter object instead of its factory.
+  expect(createHub).type.not.toBeCallableWith({ adapter: createRedisAdapter({ url: 'redis://x' }) })
+  expect(createHub).type.not.toBeCallableWith({ adapter: createMemoryAdapter })
+  expect(createHub).type.not.toBeCallableWith({ adapter: createMemoryAdapter()({} as never) })
+  const own: HubAdapterFactory = context => {
+    expect(context.historySize).type.toBe<number>()
+    return createMemoryAdapter()(context)
+  }
+  expect(own).type.toBeAssignableTo<(context: never) => HubAdapter>()
+  expect<HubAdapter>().type.not.toHaveProperty('attach')
 })
 
 test('publish options and subscribe options are checked', () => {
