@@ -4,6 +4,7 @@
  */
 import type { Encoder } from './encoder.js'
 import { errors } from './errors.js'
+import { LineEncoder } from './line-encoder.js'
 import { createSerialize } from './serialize.js'
 import { isSseEvent } from './sse-event.js'
 
@@ -54,12 +55,11 @@ export function csvField (value: unknown, csvInjection = true): string {
   return NEEDS_QUOTES.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text
 }
 
-class CsvEncoder implements Encoder {
+// CSV has no error record (the base's empty fault frame): only the abort tells a truncated
+// file from a complete one.
+class CsvEncoder extends LineEncoder {
   readonly format = 'csv' as const
   readonly contentType = 'text/csv; charset=utf-8'
-  readonly heartbeatFrame = ''
-  // CSV has no error record, so only an abort tells a truncated file from a complete one.
-  readonly abortOnFault = true
   readonly shareable = false
   private columns: readonly string[] | undefined
   private readonly headerInPreamble: boolean
@@ -68,6 +68,7 @@ class CsvEncoder implements Encoder {
   private readonly bom: boolean
 
   constructor (options: CsvEncoderOptions) {
+    super()
     this.columns = options.columns
     // Only given columns belong in the preamble; derived ones are written with the first row,
     // which the pump may frame before it asks for the preamble.
@@ -76,7 +77,7 @@ class CsvEncoder implements Encoder {
     this.bom = options.bom ?? false
   }
 
-  preamble (): string {
+  override preamble (): string {
     const header = this.headerInPreamble ? this.row(this.columns as readonly string[]) : ''
     return this.bom ? BOM + header : header
   }
@@ -94,18 +95,6 @@ class CsvEncoder implements Encoder {
       if (first) return this.row(this.columns) + this.record(value)
     }
     return this.record(value)
-  }
-
-  faultFrame (): string {
-    return ''
-  }
-
-  endFrame (): string {
-    return ''
-  }
-
-  reconnectFrame (): string {
-    return ''
   }
 
   private record (value: unknown): string {

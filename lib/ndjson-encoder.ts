@@ -3,6 +3,7 @@
  * served as `application/jsonl`). Strings are JSON strings here, unlike in SSE.
  */
 import type { Encoder, StreamFault } from './encoder.js'
+import { LineEncoder } from './line-encoder.js'
 import { dataSerializer } from './prepared-event.js'
 import { createSerialize, ownSerializer, type Serializer } from './serialize.js'
 import { isSseEvent } from './sse-event.js'
@@ -22,25 +23,19 @@ export function createNdjsonEncoder (options: NdjsonEncoderOptions = {}): Encode
   return new NdjsonEncoder(serialize, ownSerializer(options.serializer, serialize))
 }
 
-class NdjsonEncoder implements Encoder {
+// A failed stream ends with an error record, and is then aborted (see LineEncoder).
+class NdjsonEncoder extends LineEncoder {
   readonly format = 'ndjson' as const
   readonly contentType = 'application/x-ndjson'
-  readonly heartbeatFrame = ''
-  // A clean end would look like success, so a failed NDJSON stream is aborted after its
-  // error record: the client can tell truncation from completion.
-  readonly abortOnFault = true
   readonly shareable = true
   private readonly serialize: Serializer
   // The stream's own serializer (a per-call one), which wins over a hub event's publisher's.
   private readonly own: Serializer | undefined
 
   constructor (serialize: Serializer, own: Serializer | undefined) {
+    super()
     this.serialize = serialize
     this.own = own
-  }
-
-  preamble (): string {
-    return ''
   }
 
   encode (item: unknown): string {
@@ -51,15 +46,7 @@ class NdjsonEncoder implements Encoder {
     return this.serialize(item) + '\n'
   }
 
-  faultFrame (fault: StreamFault): string {
+  override faultFrame (fault: StreamFault): string {
     return JSON.stringify({ error: fault }) + '\n'
-  }
-
-  endFrame (): string {
-    return ''
-  }
-
-  reconnectFrame (): string {
-    return ''
   }
 }

@@ -72,6 +72,12 @@ interface MetricSpec {
   help: string
 }
 
+/** The numbers of `hub.stats()` (its `backend` has metrics of its own). */
+type HubFigure = Exclude<keyof HubStats, 'backend'>
+
+/** A figure that a metric reads: a `fastify.streams` counter or a number of `hub.stats()`. */
+type FigureKey = `streams.${keyof StreamCounters}` | `hub.${HubFigure}`
+
 const DEFAULT_PREFIX = 'fastify_stream_'
 const OPTION_KEYS = new Set(['registry', 'client', 'prefix'])
 // Prometheus data model: metric names match [a-zA-Z_:][a-zA-Z0-9_:]*.
@@ -80,33 +86,32 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
 // one), so an alert can say state="down" instead of matching label values it has not seen.
 const BACKEND_STATES: readonly HubBackendState[] = ['connecting', 'ready', 'down', 'closed']
 
-// Keyed by the counter's name, so a counter added to StreamCounters without a metric fails to compile.
-const STREAM_METRICS: Record<keyof StreamCounters, MetricSpec> = {
-  open: { kind: 'gauge', name: 'open', help: 'Streams open now.' },
-  opened: { kind: 'counter', name: 'opened_total', help: 'Streams opened.' },
-  events: { kind: 'counter', name: 'events_total', help: 'Items written to streams (heartbeats and preambles excluded).' },
-  bytes: { kind: 'counter', name: 'bytes_total', help: 'Stream body bytes written.' },
-  errors: { kind: 'counter', name: 'errors_total', help: 'Streams that ended on a source or encoding error.' },
-  aborted: { kind: 'counter', name: 'aborted_total', help: 'Streams whose client left before the end.' },
-  heartbeats: { kind: 'counter', name: 'heartbeats_total', help: 'Idle SSE heartbeat frames written.' },
-  rejected: { kind: 'counter', name: 'rejected_total', help: 'Requests refused with 503 because maxStreams streams were open.' },
-  rejectedPerClient: { kind: 'counter', name: 'rejected_per_client_total', help: 'Requests refused with 429 by maxStreamsPerClient.' },
-  lingering: { kind: 'gauge', name: 'lingering', help: 'Sources still running seconds after their stream ended (they ignore their signal).' },
-  drops: { kind: 'counter', name: 'drops_total', help: 'Hub events dropped for slow subscribers (drop-oldest).' },
-  disconnects: { kind: 'counter', name: 'disconnects_total', help: 'Hub subscribers disconnected for falling behind.' },
-  resumes: { kind: 'counter', name: 'resumes_total', help: 'Streams that resumed from a Last-Event-ID.' }
-}
-
-const HUB_METRICS: Record<Exclude<keyof HubStats, 'backend'>, MetricSpec> = {
-  topics: { kind: 'gauge', name: 'hub_topics', help: 'Hub topics with a subscriber in this process.' },
-  subscribers: { kind: 'gauge', name: 'hub_subscribers', help: 'Hub subscribers in this process.' },
-  queued: { kind: 'gauge', name: 'hub_queued', help: 'Live hub events waiting in subscriber queues.' },
-  published: { kind: 'counter', name: 'hub_published_total', help: 'Events this hub published.' },
-  delivered: { kind: 'counter', name: 'hub_delivered_total', help: 'Hub events handed to subscribers, replayed ones included.' },
-  drops: { kind: 'counter', name: 'hub_drops_total', help: 'Hub events dropped for slow subscribers (drop-oldest).' },
-  disconnects: { kind: 'counter', name: 'hub_disconnects_total', help: 'Hub subscribers ended for falling behind (disconnect).' },
-  resumes: { kind: 'counter', name: 'hub_resumes_total', help: 'Hub subscriptions that came with a lastEventId.' },
-  resets: { kind: 'counter', name: 'hub_resets_total', help: 'Hub resumes answered with a reset event.' }
+// Every metric that reads one number, in one table keyed by the figure it reads, so a
+// counter added to StreamCounters or a number added to HubStats without a metric fails to
+// compile.
+const FIGURE_METRICS: Record<FigureKey, MetricSpec> = {
+  'streams.open': { kind: 'gauge', name: 'open', help: 'Streams open now.' },
+  'streams.opened': { kind: 'counter', name: 'opened_total', help: 'Streams opened.' },
+  'streams.events': { kind: 'counter', name: 'events_total', help: 'Items written to streams (heartbeats and preambles excluded).' },
+  'streams.bytes': { kind: 'counter', name: 'bytes_total', help: 'Stream body bytes written.' },
+  'streams.errors': { kind: 'counter', name: 'errors_total', help: 'Streams that ended on a source or encoding error.' },
+  'streams.aborted': { kind: 'counter', name: 'aborted_total', help: 'Streams whose client left before the end.' },
+  'streams.heartbeats': { kind: 'counter', name: 'heartbeats_total', help: 'Idle SSE heartbeat frames written.' },
+  'streams.rejected': { kind: 'counter', name: 'rejected_total', help: 'Requests refused with 503 because maxStreams streams were open.' },
+  'streams.rejectedPerClient': { kind: 'counter', name: 'rejected_per_client_total', help: 'Requests refused with 429 by maxStreamsPerClient.' },
+  'streams.lingering': { kind: 'gauge', name: 'lingering', help: 'Sources still running seconds after their stream ended (they ignore their signal).' },
+  'streams.drops': { kind: 'counter', name: 'drops_total', help: 'Hub events dropped for slow subscribers (drop-oldest).' },
+  'streams.disconnects': { kind: 'counter', name: 'disconnects_total', help: 'Hub subscribers disconnected for falling behind.' },
+  'streams.resumes': { kind: 'counter', name: 'resumes_total', help: 'Streams that resumed from a Last-Event-ID.' },
+  'hub.topics': { kind: 'gauge', name: 'hub_topics', help: 'Hub topics with a subscriber in this process.' },
+  'hub.subscribers': { kind: 'gauge', name: 'hub_subscribers', help: 'Hub subscribers in this process.' },
+  'hub.queued': { kind: 'gauge', name: 'hub_queued', help: 'Live hub events waiting in subscriber queues.' },
+  'hub.published': { kind: 'counter', name: 'hub_published_total', help: 'Events this hub published.' },
+  'hub.delivered': { kind: 'counter', name: 'hub_delivered_total', help: 'Hub events handed to subscribers, replayed ones included.' },
+  'hub.drops': { kind: 'counter', name: 'hub_drops_total', help: 'Hub events dropped for slow subscribers (drop-oldest).' },
+  'hub.disconnects': { kind: 'counter', name: 'hub_disconnects_total', help: 'Hub subscribers ended for falling behind (disconnect).' },
+  'hub.resumes': { kind: 'counter', name: 'hub_resumes_total', help: 'Hub subscriptions that came with a lastEventId.' },
+  'hub.resets': { kind: 'counter', name: 'hub_resets_total', help: 'Hub resumes answered with a reset event.' }
 }
 
 const BACKEND_STATE: MetricSpec = { kind: 'gauge', name: 'hub_backend_state', help: 'The hub backend\'s state: 1 for the current one, 0 for the others.' }
@@ -148,8 +153,7 @@ export async function registerStreamMetrics (fastify: FastifyInstance, options: 
 /** Every metric by its full name, not yet in any registry. */
 function createMetrics (client: PromClientLike, prefix: string, counters: StreamCounters, hub: Hub): Map<string, object> {
   const metrics = new Map<string, object>()
-  for (const [key, spec] of entries(STREAM_METRICS)) metrics.set(prefix + spec.name, createMetric(client, prefix, spec, () => counters[key]))
-  for (const [key, spec] of entries(HUB_METRICS)) metrics.set(prefix + spec.name, createMetric(client, prefix, spec, () => hub.stats()[key]))
+  for (const [figure, spec] of entries(FIGURE_METRICS)) metrics.set(prefix + spec.name, createMetric(client, prefix, spec, reader(figure, counters, hub)))
   metrics.set(prefix + BACKEND_STATE.name, new client.Gauge({
     ...config(prefix, BACKEND_STATE, ['adapter', 'state']),
     collect () {
@@ -203,6 +207,12 @@ function createMetric (client: PromClientLike, prefix: string, spec: MetricSpec,
 
 function config (prefix: string, spec: MetricSpec, labelNames: readonly string[]): Omit<PromMetricConfig<unknown>, 'collect'> {
   return { name: prefix + spec.name, help: spec.help, labelNames, registers: [] }
+}
+
+/** Reads `figure` live, at each scrape. */
+function reader (figure: FigureKey, counters: StreamCounters, hub: Hub): () => number {
+  const [source, key] = figure.split('.') as ['streams', keyof StreamCounters] | ['hub', HubFigure]
+  return source === 'hub' ? () => hub.stats()[key] : () => counters[key]
 }
 
 function entries<K extends string> (table: Record<K, MetricSpec>): Array<[K, MetricSpec]> {
