@@ -7,6 +7,7 @@ import { Readable } from 'node:stream'
 import t from 'tap'
 import { streamResponse } from '../lib/index.js'
 import { listenApp } from './helpers/app.js'
+import { openStream } from './helpers/stream-client.js'
 
 t.test('refused and HEAD requests release a hub subscription passed as the source', async t => {
   const { app, url } = await listenApp(app => {
@@ -17,7 +18,9 @@ t.test('refused and HEAD requests release a hub subscription passed as the sourc
     })
   }, { maxStreamsPerClient: 1 })
   t.teardown(() => app.close())
-  const held = await fetch(url + '/chat', { headers: { accept: 'text/event-stream' } })
+  // A raw socket: Node's fetch keeps a spare keep-alive connection after a cancelled body,
+  // which would hold app.close() for Fastify's keep-alive timeout.
+  const held = await openStream(url + '/chat', { accept: 'text/event-stream' })
   t.equal(held.status, 200, 'the first stream opens')
   t.equal(app.hub.stats().subscribers, 1, 'and holds one subscriber')
 
@@ -33,7 +36,7 @@ t.test('refused and HEAD requests release a hub subscription passed as the sourc
   t.equal(await twice.text(), 'answered', 'a reply already answered keeps its answer')
   t.equal(app.hub.stats().subscribers, 1, 'none of them left a subscriber behind')
 
-  await held.body?.cancel()
+  held.close()
   while (app.hub.stats().subscribers > 0) await new Promise(resolve => setImmediate(resolve))
   t.equal(app.streams.open, 0, 'the held stream ends when its client leaves')
 })
@@ -56,6 +59,7 @@ t.test('every kind of source is released when the core refuses the request', asy
     started,
     { [Symbol.iterator]: () => ({ next: () => ({ done: true, value: undefined }) }), return () { released.push('iterator'); return { done: true } } },
     { next: () => ({ done: true }), return () { throw new Error('nothing to release') } },
+    { next: async () => ({ done: true }), return: async () => { released.push('async iterator'); throw new Error('a rejected return() is ignored') } },
     [1, 2, 3],
     () => { released.push('factory called'); return [] },
     'not a source',
@@ -74,6 +78,6 @@ t.test('every kind of source is released when the core refuses the request', asy
     t.equal(res.status, 406, `source ${i}: refused`)
     await res.body?.cancel()
   }
-  while (released.length < 3) await new Promise(resolve => setImmediate(resolve))
-  t.same(released.sort(), ['generator', 'iterator', 'readable'], 'the Readable is destroyed and the iterators returned; the factory never runs')
+  while (released.length < 4) await new Promise(resolve => setImmediate(resolve))
+  t.same(released.sort(), ['async iterator', 'generator', 'iterator', 'readable'], 'the Readable is destroyed and the iterators returned; the factory never runs')
 })
