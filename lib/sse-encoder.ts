@@ -58,7 +58,7 @@ export function encodeSseEvent (event: SseEvent, serialize: Serializer = createS
   if (event.id !== undefined) frame += fieldLine('id', checkId(event.id))
   if (event.retry !== undefined) frame += 'retry: ' + checkRetry(event.retry) + '\n'
   if (event.data !== undefined) {
-    frame += fieldLines('data', typeof event.data === 'string' ? event.data : serialize(event.data))
+    frame += typeof event.data === 'string' ? fieldLines('data', event.data) : fieldLine('data', serialize(event.data))
   }
   // A frame with no field at all would be a bare blank line: harmless, but pointless.
   return frame === '' ? '' : frame + '\n'
@@ -103,7 +103,7 @@ class SseEncoder implements Encoder {
       if (this.onWarning !== undefined && (item.event === 'error' || item.event === 'open')) this.warnReserved(item.event)
       return encodeSseEvent(item, dataSerializer(item, this.own, this.serialize))
     }
-    return fieldLines('data', this.serialize(item)) + '\n'
+    return fieldLine('data', this.serialize(item)) + '\n'
   }
 
   private warnReserved (name: string): void {
@@ -133,6 +133,8 @@ function fieldLines (name: string, value: string): string {
   return lines
 }
 
+// Serialized values need no split: every serializer's output is checked to hold no line
+// break (serialize.ts), and JSON.stringify escapes them, so one data line always fits.
 // The space after the colon is always written when there is a value: §9.2.6 strips exactly
 // one leading space, so data that itself starts with a space survives.
 function fieldLine (name: string, value: string): string {
