@@ -3,7 +3,7 @@
  */
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <id>[,<id>…]] [--rounds N] [--readme]
-  --quick      smoke check in about 3.5 minutes: smaller loads, 3 rounds
+  --quick      smoke check in about 4 minutes: smaller loads, 3 rounds
   --only       run only these scenarios (number or id, e.g. --only 1,idle)
   --rounds N   interleaved rounds per measurement (default 5, or 3 with --quick)
   --readme     rewrite README.md's Benchmarks section from this run`

@@ -31,7 +31,7 @@ export function renderSection (run) {
     '',
     METHOD,
     '',
-    'Reproduce with `npm run bench` (about 20 minutes; `npm run bench -- --quick` for a 3.5-minute check; `--only NAME` for one scenario), then `npm run bench -- --readme` or `node bench/update-readme.mjs` to regenerate this section.',
+    'Reproduce with `npm run bench` (about 20 minutes; `npm run bench -- --quick` for a 4-minute check; `--only NAME` for one scenario), then `npm run bench -- --readme` or `node bench/update-readme.mjs` to regenerate this section.',
     ''
   ]
   for (const scenario of run.scenarios) lines.push(renderScenario(scenario), '')
