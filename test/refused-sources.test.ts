@@ -4,14 +4,20 @@
 import http from 'node:http'
 import { once } from 'node:events'
 import { Readable } from 'node:stream'
+import type { ServerResponse } from 'node:http'
 import t from 'tap'
 import { streamResponse } from '../lib/index.js'
 import { listenApp } from './helpers/app.js'
+import { deferred } from './helpers/deferred.js'
 import { openStream } from './helpers/stream-client.js'
 
 t.test('refused and HEAD requests release a hub subscription passed as the source', async t => {
+  const responses: ServerResponse[] = []
   const { app, url } = await listenApp(app => {
-    app.get('/chat', (request, reply) => reply.stream(app.hub.subscribe('chat', { lastEventId: request.lastEventId }), { formats: ['sse'] }))
+    app.get('/chat', (request, reply) => {
+      responses.push(reply.raw)
+      return reply.stream(app.hub.subscribe('chat', { lastEventId: request.lastEventId }), { formats: ['sse'] })
+    })
     app.get('/twice', (_request, reply) => {
       reply.send('answered')
       return reply.stream(app.hub.subscribe('chat'))
@@ -36,20 +42,27 @@ t.test('refused and HEAD requests release a hub subscription passed as the sourc
   t.equal(await twice.text(), 'answered', 'a reply already answered keeps its answer')
   t.equal(app.hub.stats().subscribers, 1, 'none of them left a subscriber behind')
 
+  const closed = once(responses[0] as ServerResponse, 'close')
   held.close()
-  while (app.hub.stats().subscribers > 0) await new Promise(resolve => setImmediate(resolve))
-  t.equal(app.streams.open, 0, 'the held stream ends when its client leaves')
+  await closed
+  t.equal(app.hub.stats().subscribers, 0, 'the held stream leaves its topic when its client leaves')
+  t.equal(app.streams.open, 0, 'and ends')
 })
 
 t.test('every kind of source is released when the core refuses the request', async t => {
   const released: string[] = []
+  const allReleased = deferred()
+  const release = (name: string): void => {
+    released.push(name)
+    if (released.length === 4) allReleased.resolve()
+  }
   const readable = new Readable({ objectMode: true, read () {} })
-  readable.once('close', () => released.push('readable'))
+  readable.once('close', () => release('readable'))
   async function * generator (): AsyncGenerator<number> {
     try {
       yield 1
     } finally {
-      released.push('generator')
+      release('generator')
     }
   }
   const started = generator()
@@ -57,11 +70,11 @@ t.test('every kind of source is released when the core refuses the request', asy
   const sources: unknown[] = [
     readable,
     started,
-    { [Symbol.iterator]: () => ({ next: () => ({ done: true, value: undefined }) }), return () { released.push('iterator'); return { done: true } } },
+    { [Symbol.iterator]: () => ({ next: () => ({ done: true, value: undefined }) }), return () { release('iterator'); return { done: true } } },
     { next: () => ({ done: true }), return () { throw new Error('nothing to release') } },
-    { next: async () => ({ done: true }), return: async () => { released.push('async iterator'); throw new Error('a rejected return() is ignored') } },
+    { next: async () => ({ done: true }), return: async () => { release('async iterator'); throw new Error('a rejected return() is ignored') } },
     [1, 2, 3],
-    () => { released.push('factory called'); return [] },
+    () => { release('factory called'); return [] },
     'not a source',
     null
   ]
@@ -78,6 +91,6 @@ t.test('every kind of source is released when the core refuses the request', asy
     t.equal(res.status, 406, `source ${i}: refused`)
     await res.body?.cancel()
   }
-  while (released.length < 4) await new Promise(resolve => setImmediate(resolve))
+  await allReleased.promise
   t.same(released.sort(), ['async iterator', 'generator', 'iterator', 'readable'], 'the Readable is destroyed and the iterators returned; the factory never runs')
 })
