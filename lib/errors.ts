@@ -152,10 +152,13 @@ export const errors = {
     'fastify-stream: the hub backend is unavailable (%s); retry the publish once it is back',
     503
   ),
-  /** A publish was sent to the hub's backend but not answered in time: it may or may not be stored. */
+  /**
+   * A publish was sent to the hub's backend but not confirmed in time (no answer, or fewer
+   * replicas than `minReplicas` confirmed it): it may or may not be stored, or kept.
+   */
   FST_STREAM_HUB_OUTCOME_UNKNOWN: defineError(
     'FST_STREAM_HUB_OUTCOME_UNKNOWN',
-    'fastify-stream: the hub backend did not answer in time (%s), so the event may or may not be stored; retry with the same idempotencyKey to publish it exactly once',
+    'fastify-stream: the hub backend did not confirm the publish in time (%s), so the event may or may not be stored; retry with the same idempotencyKey to publish it exactly once',
     504
   ),
   /** The hub was closed; publish and subscribe no longer work. */

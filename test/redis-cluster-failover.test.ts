@@ -5,6 +5,7 @@
 import { Cluster } from 'ioredis'
 import t, { type Test } from 'tap'
 import { createHub, createRedisAdapter, type Hub, type HubSubscription, type SseEvent } from '../lib/index.js'
+import { pollUntil, within } from './helpers/bounded-wait.js'
 import { deferred } from './helpers/deferred.js'
 import { startRedisCluster, type ClusterNode, type RedisCluster } from './helpers/redis-cluster.js'
 
@@ -26,8 +27,8 @@ t.teardown(async () => {
 })
 
 /** A hub on the cluster, as one process of an app would have it; closed in teardown. */
-async function instance (t: Test): Promise<Hub> {
-  const adapter = await createRedisAdapter({ client, keyPrefix: 'failover:', publishTimeoutMs: PUBLISH_TIMEOUT_MS, checkIntervalMs: 100 })
+async function instance (t: Test, adapterOptions: object = {}): Promise<Hub> {
+  const adapter = await createRedisAdapter({ client, keyPrefix: 'failover:', publishTimeoutMs: PUBLISH_TIMEOUT_MS, checkIntervalMs: 100, ...adapterOptions })
   const hub = createHub({ adapter })
   t.teardown(() => hub.close())
   return hub
@@ -68,7 +69,7 @@ t.test('a replica takes over a killed master: publishing resumes, and the follow
   await cluster.waitUntilOk(WAIT_MS)
   const promoted = await cluster.masterOf(slot)
   t.not(promoted.port, master.port, `the replica on ${promoted.port} serves the slot now`)
-  await within(resumed.promise, 'publishes to work again')
+  await within(resumed.promise, 'publishes to work again', WAIT_MS)
   running.publishing = false
   await publisher
   t.ok(failures.size > 0, `publishing failed during the failover (${[...failures].join(', ')})`)
@@ -94,7 +95,7 @@ t.test('events acknowledged by a master its replica never received: the follower
   const follower = collect(b.subscribe(topic, { lastEventId: await a.publish(topic, 'start') }))
   const kept = await a.publish(topic, 'replicated')
   await follower.until(events => events.some(event => event.id === kept), 'the replicated event')
-  await until(async () => inSync(master), 'the replica to catch up')
+  await pollUntil(async () => inSync(master), 'the replica to catch up', WAIT_MS)
 
   // Cut replication deterministically: the replica is frozen, so it cannot reconnect, while
   // the master drops its link and acknowledges more; then the master dies.
@@ -123,6 +124,45 @@ t.test('events acknowledged by a master its replica never received: the follower
   const [reset] = await within(resumer.next(), 'the resumer\'s first event').then(result => [result.value as SseEvent])
   t.equal(reset!.event, 'reset')
   await resumer.return()
+
+  // The limit the README states: a client whose cursor is before the lost events replays
+  // the survivors, and nothing in the promoted replica says that five are missing.
+  const early = b.subscribe(topic, { lastEventId: kept })
+  const first = (await within(early.next(), 'the early resumer\'s first event')).value as SseEvent
+  t.equal(first.id, after[0], 'the early resumer jumps over the lost events without a reset (use minReplicas)')
+  await early.return()
+})
+
+t.test('minReplicas: 1 on a Cluster: a cut makes publishes reject, and the failover loses nothing acknowledged', async t => {
+  const a = await instance(t, { minReplicas: 1, replicaTimeoutMs: 200 })
+  const b = await instance(t)
+  const topic = await topicWithReplica()
+  const slot = await cluster.slotOf(`failover:{${topic}}:stream`)
+  const master = await cluster.masterOf(slot)
+  const replica = await cluster.replicaOf(master)
+  const cursor = await a.publish(topic, 'start')
+  const acked = [await a.publish(topic, 'replicated 1'), await a.publish(topic, 'replicated 2')]
+  // A replica serves reads of its master's slots once the connection says READONLY.
+  await replica.call('READONLY')
+  t.equal((await replica.call('XRANGE', `failover:{${topic}}:stream`, cursor, '+') as unknown[]).length, 3, 'resolved only once the replica had them')
+
+  await replica.freeze()
+  t.teardown(() => replica.thaw())
+  await master.call('CLIENT', 'KILL', 'TYPE', 'replica')
+  const codes: string[] = []
+  for (let i = 0; i < 3; i++) await a.publish(topic, `unconfirmed ${i}`).then(() => codes.push('acknowledged'), err => codes.push((err as { code: string }).code))
+  t.same(codes, Array(3).fill('FST_STREAM_HUB_OUTCOME_UNKNOWN'), 'no publish is acknowledged while the replica cannot confirm it')
+  await master.kill()
+  await replica.thaw()
+  await cluster.waitUntilOk(WAIT_MS)
+  t.equal((await cluster.masterOf(slot)).port, replica.port, 'the replica took over')
+
+  const after = await publishUntilAcked(b, topic, 1)
+  const resumer = b.subscribe(topic, { lastEventId: cursor })
+  const replayed: string[] = []
+  while (replayed.length < 3) replayed.push(((await within(resumer.next(), 'a replayed event', WAIT_MS)).value as SseEvent).id as string)
+  await resumer.return()
+  t.same(replayed, [...acked, ...after], 'every acknowledged event survived, replayed in order with no reset')
 })
 
 interface Collector {
@@ -142,7 +182,7 @@ function collect (subscription: HubSubscription): Collector {
       check = () => { if (done(events)) reached.resolve() }
       check()
       try {
-        await within(reached.promise, `${what} (${events.length} events read so far)`)
+        await within(reached.promise, `${what} (${events.length} events read so far)`, WAIT_MS)
         return events
       } finally {
         check = undefined
@@ -190,27 +230,6 @@ async function publishUntilAcked (hub: Hub, topic: string, count: number): Promi
     }
   }
   return ids
-}
-
-async function until (check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = performance.now() + WAIT_MS
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`waited ${WAIT_MS} ms for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
-
-/** `promise`, or a rejection naming `what` after WAIT_MS. */
-async function within<T> (promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`waited ${WAIT_MS} ms for ${what}`)), WAIT_MS)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 function compareIds (a: string, b: string): number {

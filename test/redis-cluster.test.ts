@@ -3,6 +3,7 @@
 // in one hash slot, delivery by sharded pub/sub, named connections on every node, idempotent
 // retries across instances, and a master that freezes or dies without a replica.
 import { Cluster } from 'ioredis'
+import { pollUntil } from './helpers/bounded-wait.js'
 import t, { type Test } from 'tap'
 import { createHub, createRedisAdapter, errors, type Hub, type HubSubscription, type SseEvent } from '../lib/index.js'
 import { dataOf, take } from './helpers/hub.js'
@@ -122,7 +123,7 @@ t.test('delivery uses sharded pub/sub on the owning master, never cluster-wide P
   t.ok(await spublishCalls(owner) >= before + 2, 'the owner ran an SPUBLISH per event')
   await subscription.return()
   await b.close()
-  await until(async () => (await owner.call('PUBSUB', 'SHARDNUMSUB', channel) as [string, number])[1] === 0, 'the sharded subscription to end')
+  await pollUntil(async () => (await owner.call('PUBSUB', 'SHARDNUMSUB', channel) as [string, number])[1] === 0, 'the sharded subscription to end', WAIT_MS)
 })
 
 t.test('each role\'s connection is named on every node, and the given Cluster is never connected', async t => {
@@ -245,12 +246,4 @@ async function mastersNow (): Promise<ClusterNode[]> {
 async function spublishCalls (node: ClusterNode): Promise<number> {
   const stats = String(await node.call('INFO', 'commandstats'))
   return Number(/cmdstat_spublish:calls=(\d+)/.exec(stats)?.[1] ?? 0)
-}
-
-async function until (check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = performance.now() + WAIT_MS
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`waited ${WAIT_MS} ms for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
 }

@@ -88,7 +88,7 @@ t.test('killing and restarting redis-server mid-stream loses no event published 
   resumer.close()
 })
 
-t.test('a Redis that is down when a subscriber arrives delays it, then delivers', async t => {
+t.test('a Redis that is down when a subscriber arrives delays it, then delivers what was published after it came', async t => {
   const server = await startRedisServer()
   t.teardown(() => server.stop())
   const log = logLines()
@@ -101,10 +101,7 @@ t.test('a Redis that is down when a subscriber arrives delays it, then delivers'
   const from = log.records.length
   await server.start()
   await log.waitFor('Redis connection ready', from)
-  // The reader takes its position once Redis is back; publish after it has.
-  const probe = a.app.hub.subscribe('chat', { lastEventId: 'x' })
-  await probe.next()
-  await probe.return()
+  // Published at once, before the reader may have read its position: it arrived before.
   await a.app.hub.publish('chat', 'after')
   await client.waitFor(text => messagesOf(text).length === 1)
   t.equal(messagesOf(client.text)[0]!.data, 'after')

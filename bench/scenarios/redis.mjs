@@ -1,11 +1,13 @@
 /**
  * Scenario 9: the hub on Redis. A private redis-server (free loopback port, no persistence)
- * serves hub processes built from dist/; three parts: what many topics cost one process,
- * Redis's CPU per published event, and one hot topic across 1, 2 and 4 instances.
+ * serves hub processes built from dist/; four parts: what many topics cost one process,
+ * Redis's CPU per published event, one hot topic across 1, 2 and 4 instances, and what
+ * waiting for a replica (minReplicas) costs a publish.
  */
 import { stopAll } from '../lib/processes.mjs'
 import { startRedisServer } from '../lib/redis-server.mjs'
 import { measureCpu } from './redis/cpu.mjs'
+import { measureDurable } from './redis/durable.mjs'
 import { startHubProcess } from './redis/hubs.mjs'
 import { measureInstances } from './redis/instances.mjs'
 import { measureTopics } from './redis/topics.mjs'
@@ -13,7 +15,7 @@ import { measureTopics } from './redis/topics.mjs'
 export default {
   number: 9,
   id: 'redis',
-  title: 'The hub on Redis: topics per process, Redis CPU per event, instances on one topic',
+  title: 'The hub on Redis: topics per process, Redis CPU per event, instances on one topic, durable acknowledgement',
   /** @param {ReturnType<import('../lib/context.mjs').createContext>} ctx */
   async run (ctx) {
     const redis = await startRedisServer()
@@ -23,7 +25,8 @@ export default {
       const parts = [
         await measureTopics(ctx, redis, publisher),
         await measureCpu(ctx, redis, publisher),
-        await measureInstances(ctx, redis, publisher)
+        await measureInstances(ctx, redis, publisher),
+        await measureDurable(ctx, redis, publisher)
       ]
       return { rows: parts.flatMap(part => part.rows), notes: parts.flatMap(part => part.notes) }
     } finally {

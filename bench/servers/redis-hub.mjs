@@ -9,6 +9,7 @@ import { createHub, createRedisAdapter } from 'fastify-stream/core'
 import { Redis } from 'ioredis'
 import { pool } from '../clients/connect.mjs'
 import { hubChannel } from '../lib/redis-clients.mjs'
+import { percentileOfSorted } from '../lib/stats.mjs'
 import { serveCalls } from '../lib/rpc.mjs'
 import { probeHandlers } from './probe.mjs'
 import { preciseNow, publishSeries } from './publish-series.mjs'
@@ -50,6 +51,26 @@ serveCalls(probeHandlers({
    * `prefix + seq % topics`. With `bare`, see {@link sender}.
    */
   publishSeries: ({ prefix, topics, count, everyMs, bare = false }) => publishSeries(sender(prefix, topics, bare), { count, everyMs }),
+  /**
+   * Publishes `count` events `everyMs` apart to `topic` with `options` (e.g. minReplicas),
+   * each awaited, and reports how long each took to resolve: p50 and p99 in ms.
+   */
+  publishTimed: async ({ topic, count, everyMs, options }) => {
+    const took = []
+    let failed = 0
+    const send = async data => {
+      const sentAt = preciseNow()
+      try {
+        await hub.publish(topic, data, options)
+        took.push(preciseNow() - sentAt)
+      } catch {
+        failed++
+      }
+    }
+    const { ms } = await publishSeries(send, { count, everyMs })
+    took.sort((a, b) => a - b)
+    return { ms, failed, p50: percentileOfSorted(took, 50), p99: percentileOfSorted(took, 99) }
+  },
   /** The same series with `window` publishes in flight and no pause. */
   publishBurst: async ({ prefix, topics, count, window, bare = false }) => {
     const send = sender(prefix, topics, bare)

@@ -7,10 +7,11 @@ import { errors, isStreamError } from '../errors.js'
 import { INVALID_LAST_EVENT_ID } from '../last-event-id.js'
 import { PreparedEvent } from '../prepared-event.js'
 import { createSerialize, type Serializer } from '../serialize.js'
-import { isEventName, type SseEvent } from '../sse-event.js'
+import type { SseEvent } from '../sse-event.js'
 import type { HubAdapter, HubBackendStatus, HubLogger, HubRecord, ResetReason } from './hub-adapter.js'
 import { createAdapter, resolveHubOptions, resolveSubscribeOptions, type HubOptions, type OverflowPolicy, type ResolvedHubOptions, type SubscribeOptions } from './hub-options.js'
 import { createMemoryAdapter } from './memory-adapter.js'
+import { publishMessage, type PublishOptions } from './publish-options.js'
 import { RESET_EVENT, resetEvent } from './reset-event.js'
 import { Subscription, type HubSubscription, type SubscriptionHost } from './subscription.js'
 import { checkTopic } from './topic-name.js'
@@ -18,21 +19,7 @@ import { checkTopic } from './topic-name.js'
 // Longer cursors are garbage by construction (Redis ids are at most 41 characters), and
 // they reach regexes and Redis commands, so they are cut off here as `invalid`.
 const MAX_CURSOR_LENGTH = 64
-// Idempotency keys become Redis keys and map keys: printable ASCII, bounded.
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/
 const kHub = Symbol.for('fastify-stream.hub')
-
-/** Options of `hub.publish()`. */
-export interface PublishOptions {
-  /** The SSE event name (default: none, which clients see as `message`). No CR or LF. */
-  event?: string | undefined
-  /**
-   * Makes a retry safe: a second publish to the topic with the same key within the history
-   * TTL stores nothing, delivers nothing and resolves to the first publish's id. 1 to 128
-   * printable ASCII characters, such as a UUID the client sent with its request.
-   */
-  idempotencyKey?: string | undefined
-}
 
 /** A snapshot of a hub's counters. */
 export interface HubStats {
@@ -64,10 +51,11 @@ export interface Hub {
    * Publishes `data` to every subscriber of `topic` (on every process sharing the adapter)
    * and resolves to its id once the event is stored. `data` is serialized once, here.
    * @throws (rejects) FST_STREAM_INVALID_TOPIC, FST_STREAM_INVALID_EVENT, FST_STREAM_UNSERIALIZABLE,
-   *   FST_STREAM_FRAMING, FST_STREAM_INVALID_OPTION (a bad idempotency key),
-   *   FST_STREAM_HUB_UNAVAILABLE (certainly not stored: not sent, or refused),
-   *   FST_STREAM_HUB_OUTCOME_UNKNOWN (sent, not answered in time: retry with the same
-   *   idempotency key), FST_STREAM_HUB_CLOSED.
+   *   FST_STREAM_FRAMING, FST_STREAM_INVALID_OPTION (a bad option, or `minReplicas` on an
+   *   adapter without replicas), FST_STREAM_HUB_UNAVAILABLE (certainly not stored: not
+   *   sent, or refused), FST_STREAM_HUB_OUTCOME_UNKNOWN (sent, and not answered or not
+   *   confirmed by `minReplicas` replicas in time: retry with the same idempotency key),
+   *   FST_STREAM_HUB_CLOSED.
    */
   publish (topic: string, data: unknown, options?: PublishOptions): Promise<string>
   /**
@@ -129,18 +117,7 @@ class BroadcastHub implements Hub, SubscriptionHost {
   async publish (topic: string, data: unknown, options: PublishOptions = {}): Promise<string> {
     if (this.closing !== undefined) throw new errors.FST_STREAM_HUB_CLOSED()
     checkTopic(topic)
-    const event = options.event
-    // Checked here, not when a subscriber's stream frames it: a bad event must fail the
-    // publisher, not every stream that receives it.
-    if (event !== undefined && !isEventName(event, true)) {
-      throw new errors.FST_STREAM_INVALID_EVENT()
-    }
-    const idempotencyKey = options.idempotencyKey
-    if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey))) {
-      throw new errors.FST_STREAM_INVALID_OPTION('idempotencyKey', 'must be 1 to 128 printable ASCII characters, such as a UUID')
-    }
-    const text = this.serialize(data)
-    const id = await this.adapter.append(topic, { event, data, text, idempotencyKey })
+    const id = await this.adapter.append(topic, publishMessage(data, () => this.serialize(data), options))
     this.totals.published++
     return id
   }

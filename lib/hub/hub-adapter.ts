@@ -19,6 +19,14 @@ export interface HubMessage {
    * TTL stores nothing and resolves to the first one's id.
    */
   idempotencyKey?: string | undefined
+  /**
+   * Replicas that must confirm the write before `append` resolves; `undefined`: the
+   * adapter's default. An adapter without replicas rejects a positive number with
+   * FST_STREAM_INVALID_OPTION.
+   */
+  minReplicas?: number | undefined
+  /** How long to wait for them, in ms; `undefined`: the adapter's default. */
+  replicaTimeoutMs?: number | undefined
 }
 
 /** One stored event, as an adapter gives it back to the hub to prepare. */

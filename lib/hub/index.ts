@@ -2,7 +2,8 @@
  * The broadcast hub: `createHub()`, its adapters (in memory by default, Redis Streams across
  * processes) and their types.
  */
-export { createHub, isHub, type Hub, type HubStats, type PublishOptions } from './create-hub.js'
+export { createHub, isHub, type Hub, type HubStats } from './create-hub.js'
+export type { PublishOptions } from './publish-options.js'
 export type {
   HubAdapter,
   HubAdapterContext,

@@ -5,6 +5,7 @@
  * keys, so topics that come and go never pile up.
  */
 import { errors } from '../errors.js'
+import { invalidOption } from '../option-checks.js'
 import type { PreparedEvent } from '../prepared-event.js'
 import { EventQueue } from './event-queue.js'
 import type { HubAdapter, HubAdapterContext, HubAdapterFactory, HubBackendStatus, HubMessage, ReplayResult, ResetReason } from './hub-adapter.js'
@@ -52,6 +53,8 @@ class MemoryAdapter implements HubAdapter {
 
   append (topic: string, message: HubMessage): Promise<string> {
     if (this.closed) return Promise.reject(new errors.FST_STREAM_HUB_CLOSED())
+    // Nothing here could confirm it: saying yes would be a promise this store cannot keep.
+    if ((message.minReplicas ?? 0) > 0) return Promise.reject(invalidOption('minReplicas', 'needs a store with replicas, such as the Redis adapter; the memory adapter keeps events in this process only'))
     const context = this.context
     const now = Date.now()
     const key = message.idempotencyKey

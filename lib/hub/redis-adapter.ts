@@ -8,16 +8,16 @@
  * the distribution; this project builds no broker of its own.
  */
 import { randomBytes } from 'node:crypto'
-import { errors } from '../errors.js'
+import { errors, isStreamError } from '../errors.js'
 import type { PreparedEvent } from '../prepared-event.js'
 import type { HubAdapter, HubAdapterContext, HubAdapterFactory, HubBackendState, HubBackendStatus, HubMessage, ReplayResult, ResetReason } from './hub-adapter.js'
-import type { RedisConnection } from './redis-connection.js'
 import { compareStreamIds, decodeEntry, isStreamId, rangeEntries } from './redis-entries.js'
 import { TopicFollower } from './redis-follower.js'
 import { topicKeys, topicOfChannel, type TopicKeys } from './redis-keys.js'
 import { openRedisLinks, type RedisLinks } from './redis-links.js'
-import { resolveRedisOptions, type RedisAdapterOptions, type ResolvedRedisOptions } from './redis-options.js'
-import { parseNotification, PUBLISH_COMMAND, publishArgs } from './redis-publish.js'
+import { checkReplicaTimeout, resolveRedisOptions, type RedisAdapterOptions, type ResolvedRedisOptions } from './redis-options.js'
+import { parseNotification, PUBLISH_COMMAND, publishAndWait, publishArgs, type PublishReply, type ReplicaWait } from './redis-publish.js'
+import { readStart, type FollowerStart, type StartReader } from './redis-start.js'
 import { singleUse } from './single-use.js'
 
 export type { RedisAdapterOptions, RedisClientLike } from './redis-options.js'
@@ -30,7 +30,7 @@ const TRIM_SLACK = 1000
 const SUBSCRIBE_BATCH = 1000
 const CHECK_BATCH = 500
 
-type Publish = (...args: Array<string | number>) => Promise<[string, string, string]>
+type Publish = (...args: Array<string | number>) => Promise<PublishReply>
 
 /**
  * Creates the Redis adapter's factory: `createHub({ adapter: await createRedisAdapter({ url }) })`.
@@ -52,9 +52,10 @@ class RedisAdapter implements HubAdapter {
   private readonly context: HubAdapterContext
   private readonly options: ResolvedRedisOptions
   private readonly links: RedisLinks
+  private readonly startReader: StartReader
   private readonly followers = new Map<string, TopicFollower>()
   // Where each follower not yet subscribed starts (see TopicFollower.begin).
-  private readonly starts = new Map<TopicFollower, Promise<Array<string | null>>>()
+  private readonly starts = new Map<TopicFollower, Promise<FollowerStart>>()
   private toSubscribe: TopicFollower[] = []
   private toUnsubscribe: string[] = []
   private flushing = false
@@ -68,6 +69,7 @@ class RedisAdapter implements HubAdapter {
     this.context = context
     this.options = options
     this.links = links
+    this.startReader = { publisher: links.publisher, query: links.query, clock: links.clock, historySize: context.historySize }
     links.on('change', (state, outages, lastError) => this.logChange(state, outages, lastError))
     links.on('resubscribed', () => this.resyncAll())
     links.subscriber.on(links.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.onMessage(channel, message))
@@ -79,19 +81,25 @@ class RedisAdapter implements HubAdapter {
 
   async append (topic: string, message: HubMessage): Promise<string> {
     if (this.links.closed) throw new errors.FST_STREAM_HUB_CLOSED()
+    const replicas = this.replicasFor(message)
+    const publisher = this.links.publisher
     // Not sent at all: certainly not stored. Queueing instead would grow without bound.
-    if (this.links.publisher.status !== 'ready') throw new errors.FST_STREAM_HUB_UNAVAILABLE(`the Redis connection is ${this.links.publisher.status}`)
+    if (publisher.status !== 'ready') throw new errors.FST_STREAM_HUB_UNAVAILABLE(`the Redis connection is ${publisher.status}`)
     const context = this.context
     const args = publishArgs(this.keys(topic), message, {
       maxLength: context.historySize,
       ttlMs: context.historyTtlMs,
       epoch: this.epochBase + (++this.epochs).toString(36),
-      sharded: this.links.sharded
+      sharded: this.links.sharded,
+      durable: replicas !== undefined
     })
     try {
-      const [id] = await (this.links.publisher as unknown as Record<string, Publish>)[PUBLISH_COMMAND]!(...args)
+      const [id] = replicas === undefined
+        ? await (publisher as unknown as Record<string, Publish>)[PUBLISH_COMMAND]!(...args)
+        : await publishAndWait(publisher, args, replicas)
       return id
     } catch (err) {
+      if (isStreamError(err)) throw err
       // An error reply means Redis ran nothing (scripts are atomic); anything else (a timeout,
       // a connection lost after sending) leaves the outcome open.
       if ((err as Error).name === 'ReplyError') throw new errors.FST_STREAM_HUB_UNAVAILABLE('Redis refused the event', { cause: err })
@@ -103,7 +111,8 @@ class RedisAdapter implements HubAdapter {
     const keys = this.keys(topic)
     const follower = new TopicFollower(topic, keys, this.context, this.links.query)
     this.followers.set(topic, follower)
-    this.starts.set(follower, this.startOf(keys))
+    // The position at the join, decided now even when Redis answers later (redis-start.ts).
+    this.starts.set(follower, readStart(this.startReader, keys, performance.now()))
     this.toSubscribe.push(follower)
     this.scheduleFlush()
   }
@@ -248,15 +257,16 @@ class RedisAdapter implements HubAdapter {
   }
 
   /**
-   * The topic's epoch and last id, read on the publishing connection so that it is ordered
-   * before this process's later publishes; on the query connection (which waits) when the
-   * publisher cannot send now. Never rejects: when Redis refuses the read (a key of the wrong
-   * type), the topic starts from its stream's beginning, which the first repair reads.
+   * The replicas this publish waits for (its own setting, else the adapter's), or
+   * `undefined` for none.
+   * @throws FST_STREAM_INVALID_OPTION for a wait that cannot end before the publish timeout.
    */
-  private startOf (keys: TopicKeys): Promise<Array<string | null>> {
-    const read = (connection: RedisConnection): Promise<Array<string | null>> =>
-      connection.call('HMGET', keys.meta, 'epoch', 'last') as Promise<Array<string | null>>
-    return read(this.links.publisher).catch(() => read(this.links.query)).catch(() => [null, null])
+  private replicasFor (message: HubMessage): ReplicaWait | undefined {
+    const count = message.minReplicas ?? this.options.minReplicas
+    if (count === 0) return undefined
+    const timeoutMs = message.replicaTimeoutMs ?? this.options.replicaTimeoutMs
+    checkReplicaTimeout(timeoutMs, this.options.publishTimeoutMs)
+    return { count, timeoutMs }
   }
 
   private keys (topic: string): TopicKeys {

@@ -10,6 +10,7 @@ import type { HubAdapterContext } from './hub-adapter.js'
 import { compareStreamIds, decodeEntry, rangeEntries, type StreamEntry } from './redis-entries.js'
 import type { TopicKeys } from './redis-keys.js'
 import type { Notification } from './redis-publish.js'
+import type { FollowerStart } from './redis-start.js'
 
 /** The commands a follower sends; on a connection whose commands wait through outages. */
 export interface FollowerQuery {
@@ -64,17 +65,16 @@ export class TopicFollower {
   }
 
   /**
-   * Starts once the topic's channel is subscribed. `start` is the topic's epoch and last id
-   * read when the topic was followed, on the connection this process publishes on, so it is
-   * ordered before any publish made after subscribe() returned: live delivery starts after
-   * it. What was published between that read and the subscription is read from the stream.
+   * Starts once the topic's channel is subscribed. `start` is the topic's epoch and its
+   * position when the topic was followed (redis-start.ts): live delivery starts after it.
+   * What was published between then and the subscription is read from the stream.
    */
-  begin (start: Promise<Array<string | null>>): void {
-    const startAt = ([epoch, last]: Array<string | null>): void => {
+  begin (start: Promise<FollowerStart>): void {
+    const startAt = ({ epoch, last }: FollowerStart): void => {
       /* c8 ignore next */
       if (this.stopped) return
-      this.epoch = epoch ?? undefined
-      this.lastId = last ?? undefined
+      this.epoch = epoch
+      this.lastId = last
       this.ready = true
       this.markStarted(this.lastId)
       this.repair(undefined)

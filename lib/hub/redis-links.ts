@@ -9,6 +9,7 @@ import type { HubBackendState, HubBackendStatus } from './hub-adapter.js'
 import type { RedisConnection } from './redis-connection.js'
 import { clusterRoleSettings, roleSettings, type ConnectionRole, type RedisAdapterOptions, type RedisClientLike, type ResolvedRedisOptions } from './redis-options.js'
 import { PUBLISH_COMMAND, PUBLISH_SCRIPT } from './redis-publish.js'
+import { RedisClock, START_COMMAND, START_SCRIPT } from './redis-start.js'
 
 // How long close() lets the publisher's QUIT wait for in-flight replies before dropping it.
 const QUIT_GRACE_MS = 2000
@@ -48,6 +49,8 @@ export class RedisLinks extends EventEmitter<RedisLinkEvents> {
   readonly subscriber: RedisConnection
   /** True on a Cluster, where delivery uses sharded pub/sub. */
   readonly sharded: boolean
+  /** Redis's clock as seen from here, sampled on each connect and each follower's start. */
+  readonly clock = new RedisClock()
   private readonly connectTimeoutMs: number
   private state: HubBackendState = 'connecting'
   private since = Date.now()
@@ -62,10 +65,16 @@ export class RedisLinks extends EventEmitter<RedisLinkEvents> {
     this.publisher = this.open(connect, 'publisher')
     this.publisher.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 4, lua: PUBLISH_SCRIPT })
     this.query = this.open(connect, 'query')
+    // A follower's start is read on either, whichever can send it (redis-start.ts).
+    for (const connection of [this.publisher, this.query]) connection.defineCommand(START_COMMAND, { numberOfKeys: 2, lua: START_SCRIPT })
     this.subscriber = this.open(connect, 'subscriber')
     // The publisher's link decides the state: it is what makes a publish succeed or fail.
-    this.publisher.on('ready', () => this.setState('ready'))
+    this.publisher.on('ready', () => {
+      this.setState('ready')
+      this.sampleClock()
+    })
     this.publisher.on('close', () => {
+      this.clock.forget()
       // A killed server closes without an error; ioredis reports ECONNREFUSED only on retry.
       if (!this.closed) this.lastError = 'the connection closed'
       this.setState('down')
@@ -134,6 +143,14 @@ export class RedisLinks extends EventEmitter<RedisLinkEvents> {
       clearTimeout(fallback)
       publisher.disconnect()
     })
+  }
+
+  /** Reads Redis's clock, so the first follower's start can tell a prompt read from a late one. */
+  private sampleClock (): void {
+    this.publisher.call('TIME').then(reply => {
+      const [seconds, micros] = reply as [string, string]
+      this.clock.sample(seconds, micros, performance.now())
+    }, noop)
   }
 
   private open (connect: Connect, role: ConnectionRole): RedisConnection {

@@ -3,6 +3,7 @@
  * Validated once, at creation.
  */
 import { invalidOption, isIntegerIn } from '../option-checks.js'
+import { MAX_REPLICA_TIMEOUT_MS, MAX_REPLICAS } from './publish-options.js'
 
 /** The part of an ioredis client (or Cluster) the adapter uses: `duplicate()` makes its own connections. */
 export interface RedisClientLike {
@@ -27,6 +28,17 @@ export interface RedisAdapterOptions {
    * FST_STREAM_HUB_OUTCOME_UNKNOWN (default 5000).
    */
   publishTimeoutMs?: number
+  /**
+   * Replicas that must confirm each publish before it resolves (default 0: Redis's own
+   * acknowledgement). With 1 or more, each publish is followed by `WAIT` on the connection
+   * that wrote it, so an acknowledged event survives the failover of its master; when fewer
+   * confirm within `replicaTimeoutMs`, the publish rejects with
+   * FST_STREAM_HUB_OUTCOME_UNKNOWN (stored on the master, maybe not beyond): retry it with
+   * its idempotency key. `hub.publish()` can set both per call.
+   */
+  minReplicas?: number
+  /** How long a publish waits for `minReplicas`, in ms (default 1000; below `publishTimeoutMs`). */
+  replicaTimeoutMs?: number
   /** How long `createRedisAdapter()` waits for the first connection, in ms (default 10000). */
   connectTimeoutMs?: number
   /**
@@ -44,6 +56,8 @@ export interface RedisAdapterOptions {
 export interface ResolvedRedisOptions {
   keyPrefix: string
   publishTimeoutMs: number
+  minReplicas: number
+  replicaTimeoutMs: number
   connectTimeoutMs: number
   checkIntervalMs: number
   redisOptions: object
@@ -53,7 +67,7 @@ export interface ResolvedRedisOptions {
 export type ConnectionRole = 'publisher' | 'query' | 'subscriber'
 
 const MAX_MS = 600_000
-const KEYS = new Set(['url', 'client', 'keyPrefix', 'publishTimeoutMs', 'connectTimeoutMs', 'checkIntervalMs', 'redisOptions'])
+const KEYS = new Set(['url', 'client', 'keyPrefix', 'publishTimeoutMs', 'minReplicas', 'replicaTimeoutMs', 'connectTimeoutMs', 'checkIntervalMs', 'redisOptions'])
 
 /**
  * ioredis settings per role, layered over the user's `redisOptions`:
@@ -109,16 +123,32 @@ export function resolveRedisOptions (options: RedisAdapterOptions): ResolvedRedi
   // Braces would break the hash tag that keeps a topic's keys in one Cluster slot.
   if (typeof keyPrefix !== 'string' || keyPrefix.length > 64 || /[{}]/.test(keyPrefix)) throw invalidOption('keyPrefix', 'must be a string of at most 64 characters without braces')
   if (typeof redisOptions !== 'object' || redisOptions === null) throw invalidOption('redisOptions', 'must be an object of ioredis options')
+  const publishTimeoutMs = checkInteger('publishTimeoutMs', options.publishTimeoutMs ?? 5000, 1, MAX_MS)
+  const minReplicas = checkInteger('minReplicas', options.minReplicas ?? 0, 0, MAX_REPLICAS)
+  // The default fits any publish timeout; a wait that is used, or set, must fit the one given.
+  const replicaTimeoutMs = options.replicaTimeoutMs ?? Math.max(1, Math.min(1000, publishTimeoutMs - 1))
+  if (options.replicaTimeoutMs !== undefined || minReplicas > 0) checkReplicaTimeout(replicaTimeoutMs, publishTimeoutMs)
   return {
     keyPrefix,
-    publishTimeoutMs: checkInteger('publishTimeoutMs', options.publishTimeoutMs ?? 5000, 1, MAX_MS),
+    publishTimeoutMs,
+    minReplicas,
+    replicaTimeoutMs,
     connectTimeoutMs: checkInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1, MAX_MS),
     checkIntervalMs: checkInteger('checkIntervalMs', options.checkIntervalMs ?? 5000, 10, MAX_MS),
     redisOptions
   }
 }
 
-function checkInteger (name: string, value: unknown, min: number, max: number): number {
+/**
+ * Checks a wait for replicas against the publish timeout: the `WAIT` after the write must
+ * end before the publish times out, or every slow confirmation would read as no answer.
+ * @throws FST_STREAM_INVALID_OPTION naming `replicaTimeoutMs` and the bound.
+ */
+export function checkReplicaTimeout (value: unknown, publishTimeoutMs: number): void {
+  checkInteger('replicaTimeoutMs', value, 1, Math.min(MAX_REPLICA_TIMEOUT_MS, publishTimeoutMs - 1), `, below publishTimeoutMs (${publishTimeoutMs})`)
+}
+
+function checkInteger (name: string, value: unknown, min: number, max: number, why = ''): number {
   if (isIntegerIn(value, min, max)) return value
-  throw invalidOption(name, `must be an integer from ${min} to ${max}`)
+  throw invalidOption(name, `must be an integer from ${min} to ${max}${why}`)
 }
