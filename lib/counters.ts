@@ -21,10 +21,6 @@ export class StreamCounters {
   heartbeats = 0
   /** Requests refused because `maxStreams` streams were open. */
   rejected = 0
-  /** Hub events dropped for slow subscribers (`drop-oldest`). */
-  drops = 0
-  /** Hub subscribers disconnected for falling behind (`disconnect`). */
-  disconnects = 0
   /** Streams that resumed from a `Last-Event-ID`. */
   resumes = 0
   /** Requests refused by `maxStreamsPerClient`. */

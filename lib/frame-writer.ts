@@ -21,7 +21,7 @@ const WRITES_PER_TURN = 8
 const TURN_BUDGET_MS = 2
 
 /** Writes one stream's frames to its response; the pump extends it. */
-export class FrameWriter {
+export abstract class FrameWriter {
   /** This stream's encoder: every item is framed by it, shared or not. */
   readonly encoder: Encoder
   /** When the last body bytes were written (ms since the epoch), for the idle heartbeat. */
@@ -88,12 +88,20 @@ export class FrameWriter {
     this.turnStartedAt = Date.now()
   }
 
+  /**
+   * The budget is spent: the stream must see the next real turn, even if it is not looping
+   * now (a heartbeat, the head, a batch flushed while the source waits). Otherwise the
+   * budget stays spent, and the next item, however long after, waits one more turn.
+   */
+  protected abstract awaitTurn (): void
+
   private write (chunk: string | Buffer, bytes: number): void {
     this.totals.bytes += bytes
     const now = Date.now()
     this.lastWriteAt = now
     // A slow encoder (a big serializer, huge items) spends the turn in time, not writes.
     if (++this.writes < WRITES_PER_TURN && now - this.turnStartedAt >= TURN_BUDGET_MS) this.writes = WRITES_PER_TURN
+    if (this.writes >= WRITES_PER_TURN) this.awaitTurn()
     if (!this.res.write(chunk)) this.needDrain = true
   }
 }

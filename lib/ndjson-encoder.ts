@@ -4,7 +4,7 @@
  */
 import type { Encoder, StreamFault } from './encoder.js'
 import { LineEncoder } from './line-encoder.js'
-import { dataSerializer } from './prepared-event.js'
+import { hasData, serializedData } from './prepared-event.js'
 import { createSerialize, ownSerializer, type Serializer } from './serialize.js'
 import { isSseEvent } from './sse-event.js'
 
@@ -40,8 +40,8 @@ class NdjsonEncoder extends LineEncoder {
 
   encode (item: unknown): string {
     if (isSseEvent(item)) {
-      if (item.data === undefined) return ''
-      return dataSerializer(item, this.own, this.serialize)(item.data) + '\n'
+      if (!hasData(item)) return ''
+      return serializedData(item, this.own, this.serialize) + '\n'
     }
     return this.serialize(item) + '\n'
   }

@@ -31,6 +31,11 @@ export interface PumpConfig<O> {
   writeHead: (pump: PumpHandle<O>) => void
   /** Called once when the source or encoder fails after the head was written. */
   onFault?: (pump: PumpHandle<O>, err: unknown) => void
+  /**
+   * Called once, instead of `onFault`, when the stream ends because its hub subscriber fell
+   * behind (FST_STREAM_SLOW_CONSUMER): a signal about the client, not a failure.
+   */
+  onSlowConsumer?: (pump: PumpHandle<O>) => void
   /** Called once when the stream is over, whatever the reason. */
   onClose?: (pump: PumpHandle<O>) => void
   /** Called when the source has still not finished a few seconds after its stream ended. */

@@ -17,13 +17,15 @@ import type { PumpConfig, PumpHandle, PumpInit } from './pump-config.js'
 import { isPushSource, type PushConsumer, type PushSource } from './push-consumer.js'
 import type { ResponseSink } from './response-sink.js'
 import { isThenable, openSource, type AnyIterator, type SourceContext } from './source.js'
-import { abortAfterFlush, closeWithin, toFault, withGrace } from './stream-end.js'
+import { flushIfSourceWaits } from './source-wait.js'
+import { abortAfterFlush, closeWithin, isSlowConsumer, toFault, withGrace } from './stream-end.js'
 
 // Shutdown waits this long for a source's `finally` before letting close() go on.
 const RETURN_GRACE_MS = 1000
-// A client that does not read the shutdown frame may keep its socket this long, no more:
-// close() must finish even with a stalled reader.
-const SHUTDOWN_FLUSH_MS = 1000
+// A client that does not read its last frame (the shutdown or an error) may keep its socket
+// this long, no more: close() must finish, and a stalled reader must let go, even if it
+// never reads again.
+const LAST_FRAME_FLUSH_MS = 1000
 // A source still busy this long after its stream ended is ignoring its signal: a leak.
 const LINGER_MS = 3000
 // Lifetimes are spread by up to this fraction either way, so streams opened together (after
@@ -62,6 +64,10 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
   private released = false
   // Why the stream ended before its head was written, when the caller must still answer.
   private interruption: unknown
+  /** @internal true while the loop awaits the source (source-wait.ts). */
+  awaitingSource = false
+  /** @internal queued for this drain's source-wait check (source-wait.ts). */
+  checkQueued = false
 
   /**
    * @param res the response (node:http `ServerResponse` or `Http2ServerResponse`).
@@ -118,8 +124,7 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
   async shutdown (reason: Error = new errors.FST_STREAM_SHUTDOWN()): Promise<void> {
     let closed: Promise<void> | undefined
     if (this.state === OPEN) {
-      this.endWithFault(reason)
-      closed = closeWithin(this.res, SHUTDOWN_FLUSH_MS)
+      closed = this.endWithFault(reason) ?? closeWithin(this.res, LAST_FRAME_FLUSH_MS)
     } else if (this.state === STARTING) {
       // No head yet: start() hands the reason back, so the request still gets its 503.
       this.state = ENDED
@@ -154,6 +159,15 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
     if (this.state !== ENDED) this.loop(undefined)
   }
 
+  /**
+   * The push source failed while the loop was busy (push-consumer.ts). A loop waiting for
+   * its reader to drain the socket ends the stream now; any other sees the failure at its
+   * next next().
+   */
+  sourceFailed (err: unknown): void {
+    if (this.state === OPEN && this.needDrain) this.fail(err)
+  }
+
   /** @internal the heartbeat (heartbeat.ts) found the stream idle for a whole interval. */
   writeHeartbeat (): void {
     this.append(this.encoder.heartbeatFrame)
@@ -167,6 +181,11 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
     this.openHead('')
     if (this.idle) this.res.flushHeaders?.()
     else this.flush()
+  }
+
+  /** @internal the source still waits after the microtasks drained (source-wait.ts): write now. */
+  flushBatch (): void {
+    if (this.state === OPEN) this.flush()
   }
 
   /** @internal the idle-flush timer; a setImmediate ran, so the loop has really turned. */
@@ -282,7 +301,12 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
         }
         if (isThenable(next)) {
           this.flushOnceIdle()
+          if (!this.idle) {
+            this.awaitingSource = true
+            flushIfSourceWaits(this)
+          }
           next = await next
+          this.awaitingSource = false
           if (this.state === STARTING) {
             this.openWithFirst(next as IteratorResult<unknown>)
             next = undefined
@@ -298,6 +322,11 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
     } catch (err) {
       this.fail(err)
     }
+  }
+
+  /** The budget is spent (frame-writer.ts): the idle-flush timer marks the next real turn. */
+  protected override awaitTurn (): void {
+    if (this.timer === undefined && this.state === OPEN) this.timer = setImmediate(flushWhenIdle, this)
   }
 
   /** The source is about to make us wait: flush what is ready once the loop is idle. */
@@ -316,8 +345,13 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
   private fail (err: unknown): void {
     if (this.state === STARTING) return this.settle(this.failBeforeHead(err))
     if (this.state !== OPEN) return
-    this.config.counters.errors++
-    this.config.onFault?.(this, err)
+    // A subscriber that fell behind is the client's signal, not a failure of ours.
+    if (isSlowConsumer(err)) {
+      this.config.onSlowConsumer?.(this)
+    } else {
+      this.config.counters.errors++
+      this.config.onFault?.(this, err)
+    }
     this.endWithFault(err)
   }
 
@@ -332,17 +366,22 @@ export class StreamPump<O = undefined> extends FrameWriter implements PushConsum
 
   /**
    * Ends after a failure: the in-band fault frame, then a clean end (SSE) or an abort once
-   * the data is flushed (NDJSON, CSV), so truncation is visible to the client.
+   * the data is flushed (NDJSON, CSV), so truncation is visible to the client. A reader
+   * that has stopped reading gets a bounded time to take the frame before the socket goes.
+   * @returns that bound's promise when the reader had stopped, else undefined.
    */
-  private endWithFault (err: unknown): void {
+  private endWithFault (err: unknown): Promise<void> | undefined {
     this.state = ENDED
+    const stalled = this.needDrain
     this.append(this.encoder.faultFrame(toFault(err)))
     this.flush()
     if (this.encoder.abortOnFault) abortAfterFlush(this.res)
     else this.res.end()
+    const closing = stalled ? closeWithin(this.res, LAST_FRAME_FLUSH_MS) : undefined
     this.release()
     // The encoder may have refused an item of a live source; return() on a finished one is a no-op.
     this.returnIterator(err)
+    return closing
   }
 
   private onClose (): void {

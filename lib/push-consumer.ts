@@ -16,6 +16,12 @@ export interface PushConsumer {
   accept (item: unknown): boolean
   /** After {@link PushSource.park}: next() has something again (an item, the end or a failure). */
   resume (): void
+  /**
+   * The source failed while the consumer was neither parked nor waiting in next(): it may be
+   * stuck on a reader that stopped reading (the reason a hub subscription overflows), and then
+   * must end now, not when that reader reads again, which may be never.
+   */
+  sourceFailed (err: unknown): void
 }
 
 /** A source that can push to a consumer. */

@@ -6,7 +6,7 @@
 import type { Encoder, StreamFault } from './encoder.js'
 import { errors } from './errors.js'
 import { createSerialize, ownSerializer, type Serializer } from './serialize.js'
-import { dataSerializer } from './prepared-event.js'
+import { isPreparedEvent } from './prepared-event.js'
 import { isEventName, isSseEvent, type SseEvent } from './sse-event.js'
 
 // §9.2.5: a line ends at CRLF, a lone LF or a lone CR, so all three must split data.
@@ -48,6 +48,11 @@ export function createSseEncoder (options: SseEncoderOptions = {}): Encoder {
  *   FST_STREAM_INVALID_COMMENT, or the serializer's errors.
  */
 export function encodeSseEvent (event: SseEvent, serialize: Serializer = createSerialize()): string {
+  return frameOf(event, encodeData(event.data, serialize))
+}
+
+/** The event's frame with `dataLines` as its data: comment, event, id and retry lines, then data. */
+function frameOf (event: SseEvent, dataLines: string): string {
   let frame = ''
   if (event.comment !== undefined) {
     if (typeof event.comment !== 'string') throw new errors.FST_STREAM_INVALID_COMMENT()
@@ -57,11 +62,25 @@ export function encodeSseEvent (event: SseEvent, serialize: Serializer = createS
   if (event.event !== undefined && event.event !== '') frame += 'event: ' + checkEventName(event.event) + '\n'
   if (event.id !== undefined) frame += fieldLine('id', checkId(event.id))
   if (event.retry !== undefined) frame += 'retry: ' + checkRetry(event.retry) + '\n'
-  if (event.data !== undefined) {
-    frame += typeof event.data === 'string' ? fieldLines('data', event.data) : fieldLine('data', serialize(event.data))
-  }
+  frame += dataLines
   // A frame with no field at all would be a bare blank line: harmless, but pointless.
   return frame === '' ? '' : frame + '\n'
+}
+
+/**
+ * The data lines of `event`: a hub event framed with its publisher's serializer uses the
+ * text it already has (never parsing it back), anything else serializes its data.
+ */
+function dataLinesOf (event: SseEvent, own: Serializer | undefined, fallback: Serializer): string {
+  if (!isPreparedEvent(event) || own !== undefined) return encodeData(event.data, own ?? fallback)
+  if (!event.hasData) return ''
+  const raw = event.rawString
+  return raw !== undefined ? fieldLines('data', raw) : fieldLine('data', event.serialized())
+}
+
+function encodeData (data: unknown, serialize: Serializer): string {
+  if (data === undefined) return ''
+  return typeof data === 'string' ? fieldLines('data', data) : fieldLine('data', serialize(data))
 }
 
 class SseEncoder implements Encoder {
@@ -101,7 +120,7 @@ class SseEncoder implements Encoder {
     if (typeof item === 'string') return fieldLines('data', item) + '\n'
     if (isSseEvent(item)) {
       if (this.onWarning !== undefined && (item.event === 'error' || item.event === 'open')) this.warnReserved(item.event)
-      return encodeSseEvent(item, dataSerializer(item, this.own, this.serialize))
+      return frameOf(item, dataLinesOf(item, this.own, this.serialize))
     }
     return fieldLine('data', this.serialize(item)) + '\n'
   }

@@ -24,11 +24,13 @@ const kSseEvent = Symbol.for('fastify-stream.sse-event')
 
 /** One stream item carrying SSE fields. Create it with {@link sse}. */
 export class SseEvent implements SseFields {
-  data: unknown
-  event: string | undefined
-  id: string | number | undefined
-  retry: number | undefined
-  comment: string | undefined
+  // Declared, not defined: the constructor assigns them (one order, one hidden class), and a
+  // subclass may serve `data` from an accessor (prepared-event.ts).
+  declare data: unknown
+  declare event: string | undefined
+  declare id: string | number | undefined
+  declare retry: number | undefined
+  declare comment: string | undefined
 
   /** @param fields the event's fields; copied so the caller may reuse its object. */
   constructor (fields: SseFields) {

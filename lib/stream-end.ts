@@ -6,6 +6,14 @@ import type { StreamFault } from './encoder.js'
 import { errors, isStreamError } from './errors.js'
 import type { ResponseSink } from './response-sink.js'
 
+/**
+ * True when a stream ends because its hub subscriber fell behind (`overflow: 'disconnect'`):
+ * a client's signal, not a failure. The client resumes from history with its cursor.
+ */
+export function isSlowConsumer (err: unknown): boolean {
+  return isStreamError(err) && err.code === 'FST_STREAM_SLOW_CONSUMER'
+}
+
 /** What the client may see of an error: our own codes and messages, never a source's. */
 export function toFault (err: unknown): StreamFault {
   if (isStreamError(err)) return { code: err.code, message: err.message }

@@ -3,7 +3,7 @@
  * adapter (Redis, for several processes) or a hub made elsewhere with `createHub()`.
  */
 import type { FastifyInstance } from 'fastify'
-import { createHub, isHub, type Hub, type HubOptions, type StreamCounters } from '../lib/internal.js'
+import { createHub, isHub, type Hub, type HubOptions } from '../lib/internal.js'
 
 /** The plugin's `hub` option: options for the hub it creates, or a ready hub. */
 export type HubOption = HubOptions | Hub
@@ -15,18 +15,18 @@ export function checkHubOption (value: unknown): string | undefined {
 }
 
 /**
- * Decorates `fastify.hub`. A hub the plugin creates logs to `fastify.log`, counts drops and
- * disconnects in `fastify.streams`, and is closed on `fastify.close()`. A hub passed in
+ * Decorates `fastify.hub`. A hub the plugin creates logs to `fastify.log` and is closed on
+ * `fastify.close()`. A hub passed in
  * stays its owner's to close (it may serve several instances), as @fastify/redis does with
  * a client it was given.
  * @throws FST_STREAM_INVALID_OPTION for bad hub options.
  */
-export function decorateHub (fastify: FastifyInstance, option: HubOption | undefined, counters: StreamCounters): void {
+export function decorateHub (fastify: FastifyInstance, option: HubOption | undefined): void {
   let hub: Hub
   if (isHub(option)) {
     hub = option
   } else {
-    const created = createHub({ logger: fastify.log, counters, ...option })
+    const created = createHub({ logger: fastify.log, ...option })
     // onClose runs after preClose has ended every stream, so no subscriber is cut mid-event.
     fastify.addHook('onClose', () => created.close())
     hub = created

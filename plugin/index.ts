@@ -22,7 +22,7 @@ const plugin: FastifyPluginAsync<FastifyStreamOptions> = async function fastifyS
   const registry = createRegistry(options, message => fastify.log.warn(message))
 
   fastify.decorate('streams', { getter: () => registry.counters })
-  decorateHub(fastify, rawOptions.hub, registry.counters)
+  decorateHub(fastify, rawOptions.hub)
   fastify.decorateRequest('lastEventId', {
     getter () {
       const query = options.lastEventIdQuery === false ? undefined : (this.query as Record<string, unknown> | undefined)?.[options.lastEventIdQuery]

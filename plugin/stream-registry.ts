@@ -59,6 +59,12 @@ export interface StreamRegistry {
   configs: Map<string, PumpConfig<StreamOwner>>
   /** Stateless encoders (SSE, NDJSON) by the option values that shape their frames. */
   encoders: Map<string, Encoder>
+  /**
+   * Encoders of per-call options with a serializer of their own, by the route's resolved
+   * options (route-options.ts keeps one object per route): every stream of that route
+   * shares one, so a hub event is serialized once for the route, not once per subscriber.
+   */
+  ownEncoders: WeakMap<ResolvedOptions, Map<StreamFormat, Encoder>>
   /** Where encoders report a questionable event name (the instance's logger). */
   warn: (message: string) => void
 }
@@ -75,6 +81,7 @@ export function createRegistry (options: ResolvedOptions, warn: (message: string
     closing: false,
     configs: new Map(),
     encoders: new Map(),
+    ownEncoders: new WeakMap(),
     warn
   }
 }
@@ -92,16 +99,22 @@ export function configFor (registry: StreamRegistry, options: ResolvedOptions): 
 
 /**
  * The encoder for `format` and `options`. SSE and NDJSON encoders keep no state, so streams
- * with the same settings share one; CSV remembers its header, and a custom serializer per
- * call has no stable identity to key on, so those get their own.
+ * with the same settings share one (with a serializer of their own: streams of the same
+ * route); CSV remembers its header, so each stream gets its own.
  */
 export function encoderFor (registry: StreamRegistry, options: ResolvedOptions, format: StreamFormat): Encoder {
   const base = registry.options
   if (format === 'csv') return createEncoder(format, options)
-  if (options.serializer !== base.serializer) return createEncoder(format, { ...options, onWarning: registry.warn })
+  if (options.serializer !== base.serializer) return ownEncoder(registry, options, format)
   const framedAsBase = options.retryMs === base.retryMs && options.endEvent === base.endEvent && options.errorEvent === base.errorEvent
   const key = format === 'sse' && !framedAsBase ? `sse|${options.retryMs}|${options.endEvent}|${options.errorEvent}` : format
   return registry.encoders.get(key) ?? remember(registry.encoders, key, createEncoder(format, { ...options, onWarning: registry.warn }))
+}
+
+function ownEncoder (registry: StreamRegistry, options: ResolvedOptions, format: StreamFormat): Encoder {
+  let byFormat = registry.ownEncoders.get(options)
+  if (byFormat === undefined) registry.ownEncoders.set(options, byFormat = new Map())
+  return byFormat.get(format) ?? remember(byFormat, format, createEncoder(format, { ...options, onWarning: registry.warn }))
 }
 
 // Called only on a miss (after `??`), so a hit allocates nothing on the stream-start path.
@@ -127,6 +140,11 @@ function createConfig (registry: StreamRegistry, options: ResolvedOptions, negot
     onFault: (pump, err) => {
       pump.owner.log.error({ err }, 'fastify-stream: the stream failed after its headers were sent')
     },
+    // Once per stream, with no stack: it says which client fell behind, not where code failed.
+    onSlowConsumer: pump => {
+      const owner = pump.owner
+      owner.log.warn({ route: routeOf(owner), client: owner.client }, 'fastify-stream: a hub subscriber fell behind and was disconnected (overflow: \'disconnect\'); it resumes from history with its Last-Event-ID')
+    },
     onClose: pump => {
       registry.clients.release(pump.owner.client)
       registry.open.delete(pump)
@@ -137,8 +155,12 @@ function createConfig (registry: StreamRegistry, options: ResolvedOptions, negot
 
 // Once per route: the fix is in the route's source, and a busy route would flood the log.
 function warnLingering (registry: StreamRegistry, owner: StreamOwner): void {
-  const route = `${owner.method} ${String(owner.url)}`
+  const route = routeOf(owner)
   if (registry.lingerWarned.has(route)) return
   registry.lingerWarned.add(route)
   owner.log.warn({ route }, 'fastify-stream: a stream source is still running seconds after its stream ended; pass the factory\'s signal to every await (setTimeout(ms, v, { signal }), fetch(url, { signal }), events.once(emitter, name, { signal })) so it stops when the client goes')
+}
+
+function routeOf (owner: StreamOwner): string {
+  return `${owner.method} ${String(owner.url)}`
 }

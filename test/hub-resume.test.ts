@@ -146,15 +146,18 @@ t.test('the reset event frames as a named SSE event with JSON data', async t => 
   t.equal(encodeSseEvent(event), 'event: reset\nid:\ndata: {"reason":"invalid","earliest":null}\n\n')
 })
 
-t.test('replayed events are the shared prepared events (encode once applies to replay)', async t => {
-  const hub = createHub()
+t.test('replayed events come from the history\'s text: equal to the live ones, never serialized again', async t => {
+  let serialized = 0
+  const hub = createHub({ serializer: value => { serialized++; return JSON.stringify(value) } })
   t.teardown(() => hub.close())
   const live = hub.subscribe('t')
   const ids = await publishRange(hub, 't', 1, 3)
   const [, second] = await take(live, 2)
   const resumed = hub.subscribe('t', { lastEventId: ids[0] })
   const [replayed] = await take(resumed, 1)
-  t.equal(replayed, second, 'the same object')
+  t.not(replayed, second, 'a new event: the history keeps the text, not the live event with its value and frames')
+  t.same({ id: replayed!.id, data: replayed!.data }, { id: second!.id, data: second!.data }, 'with the same id and data')
+  t.equal(serialized, 3, 'each event was serialized once, at publish')
   await live.return()
   await resumed.return()
 })

@@ -24,8 +24,6 @@ const FAMILIES: Array<[string, 'counter' | 'gauge']> = [
   ['fastify_stream_rejected_total', 'counter'],
   ['fastify_stream_rejected_per_client_total', 'counter'],
   ['fastify_stream_lingering', 'gauge'],
-  ['fastify_stream_drops_total', 'counter'],
-  ['fastify_stream_disconnects_total', 'counter'],
   ['fastify_stream_resumes_total', 'counter'],
   ['fastify_stream_hub_topics', 'gauge'],
   ['fastify_stream_hub_subscribers', 'gauge'],
@@ -52,8 +50,6 @@ const STREAM_METRIC: Record<keyof StreamCounters, string> = {
   rejected: 'fastify_stream_rejected_total',
   rejectedPerClient: 'fastify_stream_rejected_per_client_total',
   lingering: 'fastify_stream_lingering',
-  drops: 'fastify_stream_drops_total',
-  disconnects: 'fastify_stream_disconnects_total',
   resumes: 'fastify_stream_resumes_total'
 }
 

@@ -129,13 +129,18 @@ t.test('per publish: minReplicas and replicaTimeoutMs override the adapter\'s; a
   await t.rejects(hub.publish('t', 'x', { replicaTimeoutMs: 0 }), errors.FST_STREAM_INVALID_OPTION)
 })
 
-t.test('a WAIT that Redis refuses (an ACL) leaves the outcome unknown: the event is stored on the master', async t => {
+t.test('a WAIT that Redis refuses (an ACL) leaves the outcome unknown; a refused script stored nothing', async t => {
   const { master, admin } = await masterAndReplica(t)
   await admin(master).call('ACL', 'SETUSER', 'nowait', 'on', 'nopass', '~*', '&*', '+@all', '-wait')
   const hub = await hubOn(t, master, { minReplicas: 1, redisOptions: { username: 'nowait', retryStrategy: () => 50 } })
   const failed = await hub.publish('t', 'x').catch(err => err as { code: string, message: string })
   t.match(failed, { code: 'FST_STREAM_HUB_OUTCOME_UNKNOWN', message: /stored on the master, but WAIT failed: NOPERM/ })
   t.equal(await admin(master).xlen('durable:{t}:stream'), 1, 'the event was stored')
+  // A script Redis refuses ran nothing: certainly not stored.
+  await admin(master).call('ACL', 'SETUSER', 'noeval', 'on', 'nopass', '~*', '&*', '+@all', '-eval')
+  const refused = await hubOn(t, master, { minReplicas: 1, redisOptions: { username: 'noeval', retryStrategy: () => 50 } })
+  await t.rejects(refused.publish('t', 'y'), { code: 'FST_STREAM_HUB_UNAVAILABLE' })
+  t.equal(await admin(master).xlen('durable:{t}:stream'), 1, 'nothing more was stored')
 })
 
 t.test('minReplicas is refused where it cannot hold: the memory adapter, and a wait longer than the publish timeout', async t => {

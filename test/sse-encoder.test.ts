@@ -288,6 +288,23 @@ t.test('PreparedEvent caches the SSE frame bytes', async t => {
   t.throws(() => frameOf(bad, 'sse'), { code: 'FST_STREAM_INVALID_ID' })
 })
 
+t.test('PreparedEvent keeps frames for up to 8 encoders, and frames from its text without parsing it', async t => {
+  const serialize = createSerialize()
+  const event = new PreparedEvent({ id: 4, data: undefined }, serialize, '{"a":1}')
+  const encoders = Array.from({ length: 10 }, () => createEncoder('sse'))
+  const first = encoders.map(encoder => event.frameFor(encoder))
+  const second = encoders.map(encoder => event.frameFor(encoder))
+  t.equal(first[0]!.toString(), 'id: 4\ndata: {"a":1}\n\n', 'framed from the text')
+  t.same(second.map((frame, i) => frame === first[i]), [true, true, true, true, true, true, true, true, false, false], 'the first 8 encoders share their frame, further ones frame anew')
+  t.same(event.data, { a: 1 }, 'data read on demand is parsed from the text')
+  t.not(event.data, event.data, 'and not kept parsed')
+  const text = new PreparedEvent({ id: 5 }, serialize, 'not json')
+  t.equal(text.data, 'not json', 'a text that is not JSON is its own data')
+  const empty = new PreparedEvent({ id: 6 }, serialize)
+  t.equal(empty.frameFor(encoders[0]!).toString(), 'id: 6\n\n', 'an event without data has no data line')
+  t.equal(createEncoder('ndjson').encode(empty), '', 'and no NDJSON line')
+})
+
 t.test('errors are fastify-stream errors', async t => {
   t.ok(new errors.FST_STREAM_INVALID_EVENT() instanceof TypeError)
   t.ok(new errors.FST_STREAM_INVALID_RETRY('x') instanceof RangeError)

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { percentileOfSorted } from '../lib/stats.mjs'
 import { preciseNow } from '../servers/publish-series.mjs'
 import { pool } from './connect.mjs'
+import { createLatencyReader } from './latency-reader.mjs'
 import { openRawStream } from './raw-stream.mjs'
 
 const OPEN_CONCURRENCY = 256
@@ -24,14 +25,9 @@ export async function openSubscribers ({ url, count }) {
   latencies = []
   const results = await pool(count, OPEN_CONCURRENCY, async () => {
     const socket = await openRawStream(url)
-    const subscriber = { socket, chunks: [], times: [], seen: new Set(), rest: '' }
-    subscribers.push(subscriber)
-    // Only timestamp and keep the chunk here: parsing on arrival would add this process's
-    // own work to the latency of every subscriber read after it.
-    socket.on('data', chunk => {
-      subscriber.times.push(preciseNow())
-      subscriber.chunks.push(chunk)
-    })
+    const reader = createLatencyReader()
+    subscribers.push({ socket, reader })
+    socket.on('data', chunk => reader.receive(chunk, preciseNow()))
     socket.on('error', () => {})
   })
   const failures = results.filter(r => r.status === 'rejected')
@@ -47,9 +43,9 @@ export async function openSubscribers ({ url, count }) {
  */
 export async function collectSubscribers ({ events, waitMs }) {
   const deadline = Date.now() + waitMs
-  while (Date.now() < deadline && subscribers.some(s => parse(s).seen.size < events)) await sleep(50)
+  while (Date.now() < deadline && subscribers.some(s => s.reader.drain(latencies).size < events)) await sleep(50)
   let lost = 0
-  for (const subscriber of subscribers) lost += Math.max(0, events - parse(subscriber).seen.size)
+  for (const subscriber of subscribers) lost += Math.max(0, events - subscriber.reader.drain(latencies).size)
   const sorted = Float64Array.from(latencies).sort()
   latencies = []
   return { p50: percentileOfSorted(sorted, 50), p99: percentileOfSorted(sorted, 99), max: sorted.at(-1) ?? NaN, delivered: sorted.length, lost }
@@ -63,31 +59,4 @@ export function closeSubscribers () {
   const closed = subscribers.length
   for (const subscriber of subscribers.splice(0)) subscriber.socket.destroy()
   return { closed }
-}
-
-function parse (subscriber) {
-  for (let i = 0; i < subscriber.chunks.length; i++) receive(subscriber, subscriber.chunks[i].toString('utf8'), subscriber.times[i])
-  subscriber.chunks = []
-  subscriber.times = []
-  return subscriber
-}
-
-// Frames end with a blank line; a chunk may hold several frames or part of one. Chunked
-// transfer-encoding lines sit between frames and never start with `data: `.
-function receive (subscriber, text, receivedAt) {
-  const frames = (subscriber.rest + text).split('\n\n')
-  subscriber.rest = frames.pop()
-  for (const frame of frames) {
-    const data = frame.split('\n').find(line => line.startsWith('data: '))
-    if (data === undefined) continue
-    let event
-    try {
-      event = JSON.parse(data.slice(6))
-    } catch {
-      continue
-    }
-    if (typeof event?.sentAt !== 'number' || subscriber.seen.has(event.seq)) continue
-    subscriber.seen.add(event.seq)
-    latencies.push(receivedAt - event.sentAt)
-  }
 }

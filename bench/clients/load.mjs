@@ -12,6 +12,7 @@ import { closeIdle, openIdle } from './idle.mjs'
 import { pingSeries } from './ping.mjs'
 import { readStream } from './read-stream.mjs'
 import { slowClient } from './slow.mjs'
+import { closeTicking, collectTicking, openTicking } from './ticking.mjs'
 
 serveCalls({
   readStream,
@@ -26,5 +27,8 @@ serveCalls({
   closeSubscribers,
   openFastReaders,
   closeFastReaders,
-  pingSeries
+  pingSeries,
+  openTicking,
+  collectTicking,
+  closeTicking
 })

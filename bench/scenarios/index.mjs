@@ -7,10 +7,12 @@ import cleanup from './cleanup.mjs'
 import exportCsv from './export.mjs'
 import fairness from './fairness.mjs'
 import fanout from './fanout.mjs'
+import history from './history.mjs'
 import idle from './idle.mjs'
+import latency from './latency.mjs'
 import redis from './redis.mjs'
 import scale from './scale.mjs'
 import slowClient from './slow-client.mjs'
 import throughput from './throughput.mjs'
 
-export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale]
+export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale, latency, history]

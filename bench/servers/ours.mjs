@@ -7,7 +7,7 @@ import fastifyStream from 'fastify-stream'
 import { serveCalls } from '../lib/rpc.mjs'
 import { probeHandlers } from './probe.mjs'
 import { publishSeries } from './publish-series.mjs'
-import { bulkyEvents, endlessEvents, endlessSyncEvents, idleEvents, pacedEvents, smallEvents } from './sources.mjs'
+import { bulkyEvents, endlessEvents, endlessSyncEvents, idleEvents, pacedEvents, smallEvents, tickingEvents } from './sources.mjs'
 
 const HUB_TOPIC = 'bench'
 
@@ -26,6 +26,7 @@ app.get('/idle', (request, reply) => reply.stream(context => idleEvents(context,
 app.get('/endless', (request, reply) => reply.stream(endlessEvents, { format: request.query.format ?? 'sse' }))
 app.get('/fair', (request, reply) => reply.stream(context => endlessSyncEvents(context, request.query.size), { format: 'sse' }))
 app.get('/ping', async () => 'pong')
+app.get('/tick', (request, reply) => reply.stream(context => tickingEvents(context, Number(request.query.everyMs)), { format: 'sse' }))
 app.get('/cleanup/flowing', (request, reply) => reply.stream(pacedEvents, { format: 'sse' }))
 app.get('/cleanup/stalled', (request, reply) => reply.stream(bulkyEvents, { format: 'sse' }))
 app.get('/cleanup/idle', (request, reply) => reply.stream(idleEvents, { format: 'sse' }))

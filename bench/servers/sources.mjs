@@ -4,6 +4,7 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises'
+import { preciseNow } from './publish-series.mjs'
 
 // A fixed epoch keeps every event the same length, so bytes per event are stable.
 const EPOCH = 1_700_000_000_000
@@ -121,6 +122,19 @@ export async function * idleEvents ({ signal }, track = true) {
     if (!signal.aborted) await new Promise(resolve => signal.addEventListener('abort', resolve, { once: true }))
   } finally {
     if (track) finished()
+  }
+}
+
+/**
+ * An endless producer that waits `everyMs` between events, as a source fed by a timer, a
+ * queue or a database would: each event carries `seq` and the moment it was made.
+ * @param {{ signal: AbortSignal }} context
+ * @param {number} everyMs
+ */
+export async function * tickingEvents ({ signal }, everyMs) {
+  for (let seq = 0; !signal.aborted; seq++) {
+    await sleep(everyMs, undefined, { signal })
+    yield { seq, sentAt: preciseNow() }
   }
 }
 

@@ -95,7 +95,6 @@ class BroadcastHub implements Hub, SubscriptionHost {
   private readonly options: ResolvedHubOptions
   private readonly adapter: HubAdapter
   private readonly serialize: Serializer
-  private readonly counters: HubOptions['counters']
   private readonly topics = new Map<string, Set<Subscription>>()
   private subscribers = 0
   private closing: Promise<void> | undefined = undefined
@@ -103,7 +102,6 @@ class BroadcastHub implements Hub, SubscriptionHost {
   constructor (options: HubOptions) {
     this.options = resolveHubOptions(options)
     this.serialize = createSerialize(options.serializer)
-    this.counters = options.counters
     this.adapter = createAdapter(options.adapter ?? createMemoryAdapter(), {
       historySize: this.options.historySize,
       historyTtlMs: this.options.historyTtlMs,
@@ -175,9 +173,7 @@ class BroadcastHub implements Hub, SubscriptionHost {
   }
 
   overflowed (policy: OverflowPolicy): void {
-    const field = policy === 'disconnect' ? 'disconnects' : 'drops'
-    this.totals[field]++
-    if (this.counters !== undefined) this.counters[field]++
+    this.totals[policy === 'disconnect' ? 'disconnects' : 'drops']++
   }
 
   private attach (subscription: Subscription): void {
@@ -242,10 +238,7 @@ class BroadcastHub implements Hub, SubscriptionHost {
 
   /** Builds the shared event; the known text is reused so data is serialized only once. */
   private prepare (record: HubRecord): PreparedEvent {
-    const { data, text } = record
-    const serialize = this.serialize
-    const reuse = text === undefined ? serialize : (value: unknown) => value === data ? text : serialize(value)
-    return new PreparedEvent({ id: record.id, event: record.event, data }, reuse)
+    return new PreparedEvent({ id: record.id, event: record.event, data: record.data }, this.serialize, record.text)
   }
 
   private async shutdown (): Promise<void> {

@@ -34,6 +34,11 @@ export interface HubRecord {
   /** The event id the adapter assigned (ASCII, increasing per topic). */
   id: string
   event: string | undefined
+  /**
+   * The published value; `undefined` when `text` holds it, which a store should prefer: the
+   * value is then parsed from the text (JSON, or the text itself when it is not JSON) only
+   * when something needs it, and framing never does.
+   */
   data: unknown
   /** The serialized data when known, so it is not serialized again; else `undefined`. */
   text: string | undefined

@@ -2,7 +2,6 @@
  * Options of `createHub()` and `hub.subscribe()`, validated once so a mistake fails with
  * FST_STREAM_INVALID_OPTION where it is made, not as odd behaviour under load.
  */
-import type { StreamCounters } from '../counters.js'
 import { invalidOption, isIntegerIn } from '../option-checks.js'
 import type { Serializer } from '../serialize.js'
 import type { HubAdapter, HubAdapterContext, HubAdapterFactory, HubLogger } from './hub-adapter.js'
@@ -36,8 +35,6 @@ export interface HubOptions {
   serializer?: Serializer
   /** Receives the backend's state changes (the plugin passes `fastify.log`). */
   logger?: HubLogger
-  /** Also counts drops and disconnects here (the plugin passes `fastify.streams`). */
-  counters?: Pick<StreamCounters, 'drops' | 'disconnects'>
 }
 
 /** Options of `hub.subscribe()`. */
@@ -69,7 +66,7 @@ const MAX_TTL_MS = 365 * 24 * 3600 * 1000
 const DEFAULT_TTL_MS = 3600 * 1000
 const ADAPTER_HINT = 'must be an adapter factory, (context) => HubAdapter, such as createMemoryAdapter() or await createRedisAdapter({ url })'
 const ADAPTER_METHODS = ['append', 'follow', 'unfollow', 'position', 'replay', 'compare', 'status', 'close'] as const
-const KEYS = new Set(['adapter', 'historySize', 'historyTtlMs', 'maxQueue', 'overflow', 'serializer', 'logger', 'counters'])
+const KEYS = new Set(['adapter', 'historySize', 'historyTtlMs', 'maxQueue', 'overflow', 'serializer', 'logger'])
 
 /**
  * Validates `createHub()` options and fills in defaults.
@@ -78,13 +75,12 @@ const KEYS = new Set(['adapter', 'historySize', 'historyTtlMs', 'maxQueue', 'ove
 export function resolveHubOptions (options: HubOptions): ResolvedHubOptions {
   if (typeof options !== 'object' || options === null) throw invalidOption('hub', 'must be an object of hub options')
   for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) throw invalidOption(key, 'is not a hub option; use adapter, historySize, historyTtlMs, maxQueue, overflow, serializer, logger or counters')
+    if (!KEYS.has(key)) throw invalidOption(key, 'is not a hub option; use adapter, historySize, historyTtlMs, maxQueue, overflow, serializer or logger')
   }
-  const { adapter, serializer, logger, counters } = options
+  const { adapter, serializer, logger } = options
   if (adapter !== undefined && typeof adapter !== 'function') throw invalidOption('adapter', ADAPTER_HINT)
   if (serializer !== undefined && typeof serializer !== 'function') throw invalidOption('serializer', 'must be a function (value) => string')
   if (logger !== undefined && !isLogger(logger)) throw invalidOption('logger', 'must have info, warn and error methods, like fastify.log')
-  if (counters !== undefined && (typeof counters !== 'object' || counters === null)) throw invalidOption('counters', 'must be an object with drops and disconnects numbers')
   return {
     historySize: checkCount('historySize', options.historySize ?? 1000, 0, MAX_HISTORY),
     historyTtlMs: checkTtl(options.historyTtlMs ?? DEFAULT_TTL_MS),

@@ -15,9 +15,25 @@ import { singleUse } from './single-use.js'
 // Idle topics are looked for this often at most; a short TTL is checked at its own pace.
 const MAX_SWEEP_MS = 60_000
 
-/** What the adapter keeps per topic; it exists only while the topic is followed or has history. */
+/**
+ * One event of a topic's history: its sequence number (its id is built again from it, as
+ * the id string would cost as much as a small event) and its text, or its string data.
+ */
+interface StoredEvent {
+  seq: number
+  event: string | undefined
+  data: string | undefined
+  text: string | undefined
+}
+
+/**
+ * What the adapter keeps per topic; it exists only while the topic is followed or has
+ * history. The history holds each event as its text alone (or its string): the prepared
+ * event, with the publisher's value and the frames, lives only while it is fanned out and
+ * queued, and a replay prepares the event again from its text.
+ */
 interface TopicLog {
-  readonly events: EventQueue<PreparedEvent>
+  readonly events: EventQueue<StoredEvent>
   lastId: string | undefined
   followed: boolean
   /** When the topic was last published to (ms), for the history TTL. */
@@ -69,13 +85,13 @@ class MemoryAdapter implements HubAdapter {
     }
     if (key !== undefined) (log.keys ??= new Map()).set(key, { id, at: now })
     log.publishedAt = now
-    const event = context.prepare({ id, event: message.event, data: message.data, text: message.text })
     log.lastId = id
     if (context.historySize > 0) {
-      log.events.push(event)
+      const kept = typeof message.data === 'string' ? message.data : undefined
+      log.events.push({ seq: this.seq, event: message.event, data: kept, text: kept === undefined ? message.text : undefined })
       if (log.events.length > context.historySize) log.events.shift()
     }
-    if (log.followed) context.deliver(topic, event)
+    if (log.followed) context.deliver(topic, context.prepare({ id, event: message.event, data: message.data, text: message.text }))
     return Promise.resolve(id)
   }
 
@@ -100,19 +116,20 @@ class MemoryAdapter implements HubAdapter {
     const log = this.logs.get(topic)
     const events = log?.events
     const parsed = parseMemoryId(cursor)
-    if (parsed === undefined) return reset('invalid', events)
-    if (parsed.epoch !== this.epoch) return reset('stale', events)
+    if (parsed === undefined) return reset('invalid', this.earliestId(events))
+    if (parsed.epoch !== this.epoch) return reset('stale', this.earliestId(events))
     const index = events === undefined ? -1 : indexOfSeq(events, parsed.seq)
     if (index < 0) {
-      const earliest = events !== undefined && events.length > 0 ? seqOf(events.at(0).id as string) : Infinity
-      return reset(parsed.seq <= this.seq && parsed.seq < earliest ? 'expired' : 'unknown', events)
+      const earliest = events !== undefined && events.length > 0 ? events.at(0).seq : Infinity
+      return reset(parsed.seq <= this.seq && parsed.seq < earliest ? 'expired' : 'unknown', this.earliestId(events))
     }
     const last = until === undefined ? 0 : seqOf(until)
     const replayed: PreparedEvent[] = []
-    for (let i = index + 1; i < (events as EventQueue<PreparedEvent>).length; i++) {
-      const event = (events as EventQueue<PreparedEvent>).at(i)
-      if (seqOf(event.id as string) > last) break
-      replayed.push(event)
+    const kept = events as EventQueue<StoredEvent>
+    for (let i = index + 1; i < kept.length; i++) {
+      const { seq, event, data, text } = kept.at(i)
+      if (seq > last) break
+      replayed.push(this.context.prepare({ id: formatMemoryId(this.epoch, seq), event, data, text }))
     }
     return Promise.resolve({ events: replayed })
   }
@@ -153,6 +170,10 @@ class MemoryAdapter implements HubAdapter {
     }
   }
 
+  private earliestId (events: EventQueue<StoredEvent> | undefined): string | null {
+    return events !== undefined && events.length > 0 ? formatMemoryId(this.epoch, events.at(0).seq) : null
+  }
+
   private createLog (topic: string): TopicLog {
     const log: TopicLog = { events: new EventQueue(), lastId: undefined, followed: false, publishedAt: Date.now(), keys: undefined }
     this.logs.set(topic, log)
@@ -168,18 +189,17 @@ function expireKeys (keys: Map<string, { at: number }>, before: number): void {
   for (const [key, seen] of keys) if (seen.at <= before) keys.delete(key)
 }
 
-function reset (reason: ResetReason, events: EventQueue<PreparedEvent> | undefined): Promise<ReplayResult> {
-  const earliest = events !== undefined && events.length > 0 ? events.at(0).id as string : null
+function reset (reason: ResetReason, earliest: string | null): Promise<ReplayResult> {
   return Promise.resolve({ reset: { reason, earliest } })
 }
 
 /** Binary search: ids in a log are in increasing `seq` order. -1 when absent. */
-function indexOfSeq (events: EventQueue<PreparedEvent>, seq: number): number {
+function indexOfSeq (events: EventQueue<StoredEvent>, seq: number): number {
   let low = 0
   let high = events.length - 1
   while (low <= high) {
     const middle = (low + high) >>> 1
-    const found = seqOf(events.at(middle).id as string)
+    const found = events.at(middle).seq
     if (found === seq) return middle
     if (found < seq) low = middle + 1
     else high = middle - 1

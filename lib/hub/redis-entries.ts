@@ -24,7 +24,10 @@ export function compareStreamIds (a: string, b: string): number {
     compareDecimal(a.slice(dashA + 1), b.slice(dashB + 1))
 }
 
-/** Turns a stream entry back into a record; entries written by others still decode. */
+/**
+ * Turns a stream entry back into a record; entries written by others still decode. JSON
+ * data stays text: the hub parses it only when something needs the value.
+ */
 export function decodeEntry (entry: StreamEntry): HubRecord {
   const [id, fields] = entry
   const record: HubRecord = { id, event: undefined, data: null, text: undefined }
@@ -34,8 +37,8 @@ export function decodeEntry (entry: StreamEntry): HubRecord {
     if (name === 's') record.data = value
     else if (name === 'e') record.event = value
     else if (name === 'j') {
+      record.data = undefined
       record.text = value
-      record.data = parseJson(value)
     }
   }
   return record
@@ -49,14 +52,4 @@ export function rangeEntries (reply: unknown): StreamEntry[] {
 function compareDecimal (a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length
   return a < b ? -1 : a > b ? 1 : 0
-}
-
-// A custom serializer may write text that is not JSON; the text itself is then the data, and
-// every format still sends exactly the bytes the publisher's serializer produced.
-function parseJson (text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
 }

@@ -218,11 +218,15 @@ export class Subscription implements HubSubscription, PushSource {
   fail (err: unknown): void {
     if (this.released) return
     this.failure = err
+    const busy = this.parked ? undefined : this.consumer
     // Woken first, while it is still attached: its next() rejects with `err`.
     this.unpark()
     this.release()
     const waiter = this.waiter
-    if (waiter === undefined) return
+    if (waiter === undefined) {
+      busy?.sourceFailed(err)
+      return
+    }
     this.waiter = undefined
     this.closed = true
     waiter.reject(err)
