@@ -15,15 +15,9 @@ import { monitorRoutes } from './routes/monitor.js'
 import { prometheusRoutes } from './routes/prometheus.js'
 import { usersExportRoutes } from './routes/users-export.js'
 import { usersFeedRoutes } from './routes/users-feed.js'
-import { createSharedState, type SharedState } from './shared-state.js'
+import type { DemoPluginOptions } from './feature-options.js'
+import { createSharedState } from './shared-state.js'
 import { staticAssets } from './static-assets.js'
-
-/** What every feature plugin of the demo receives. */
-export interface DemoPluginOptions {
-  config: DemoConfig
-  /** The metrics history and recent chat every client shares. */
-  shared: SharedState
-}
 
 /**
  * The demo's features, registered in this order after the stream plugin and CORS. A new

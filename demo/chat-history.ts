@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
-import { INVALID_LAST_EVENT_ID, RESET_EVENT, errors, sse, type Hub, type ResetData, type SseEvent } from 'fastify-stream'
+import { INVALID_LAST_EVENT_ID, errors, sse, type Hub, type ResetData, type SseEvent } from 'fastify-stream'
 import { CHAT_EVENT, CHAT_TOPIC, type ChatMessage } from './chat-message.js'
 
 /** Messages a page gets when it opens. */
@@ -91,7 +91,7 @@ export class ChatHistory {
     for await (const event of this.hub.subscribe(CHAT_TOPIC, { lastEventId: cursor, signal })) {
       const id = String(event.id ?? '')
       if (event.event === CHAT_EVENT) this.push({ id, message: event.data as ChatMessage })
-      else if (event.event === RESET_EVENT && cursor === INVALID_LAST_EVENT_ID) {
+      else if (event.event === 'reset' && cursor === INVALID_LAST_EVENT_ID) {
         // The reset's id is the newest retained one; with more than that one message
         // retained, replay from the oldest up to it.
         const { earliest } = event.data as ResetData
@@ -133,7 +133,7 @@ export async function * chatEvents (hub: Hub, history: ChatHistory, cursor: stri
       yield event
       // The history no longer reaches back to the cursor: say so (the reset goes out), then
       // start over as a first visit, which shows the recent messages again.
-      if (event.event === RESET_EVENT) {
+      if (event.event === 'reset') {
         reset = true
         break
       }

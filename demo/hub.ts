@@ -3,7 +3,8 @@
  * several demo instances share one chat and a client can resume on any of them; in memory
  * otherwise, with nothing to install.
  */
-import { createRedisAdapter, errors, type HubOptions } from 'fastify-stream'
+import { errors, type HubOptions } from 'fastify-stream'
+import { createRedisAdapter } from 'fastify-stream/hub'
 import { ConfigError, type DemoConfig } from './config.js'
 
 /** Messages kept for clients that reconnect (`Last-Event-ID`), per topic. */

@@ -1,47 +1,16 @@
 /**
- * `fastify-stream/core`: the framework-free core, usable from plain `node:http` through
- * {@link streamResponse}. It exports what the README documents and nothing else; the plugin
- * reaches the internals through internal.ts.
+ * `fastify-stream/core`: streams without Fastify, for plain `node:http` (and `node:http2`
+ * compatibility) servers: {@link streamResponse}, the `sse()` item, the encoding and request
+ * helpers a hand-written server needs, and the errors. The hub has its own entry,
+ * `fastify-stream/hub`.
  */
-export { StreamCounters } from './counters.js'
-export { createCsvEncoder, csvField, type CsvEncoderOptions } from './csv-encoder.js'
-export type { Encoder, StreamFault, StreamFormat } from './encoder.js'
-export { errors, isStreamError, type StreamError, type StreamErrorConstructor, type StreamErrorOf } from './errors.js'
-export { INVALID_LAST_EVENT_ID, resolveLastEventId } from './last-event-id.js'
-export { createNdjsonEncoder, type NdjsonEncoderOptions } from './ndjson-encoder.js'
-export { negotiateFormat } from './negotiate.js'
-export type { Serializer } from './serialize.js'
-export { createSseEncoder, encodeSseEvent, type SseEncoderOptions } from './sse-encoder.js'
-export { SseEvent, isSseEvent, sse, type SseFields } from './sse-event.js'
-export type { SourceContext, SourceFactory, StreamSource } from './source.js'
-export { streamResponse, type StreamResponseOptions } from './stream-response.js'
-export {
-  createHub,
-  createMemoryAdapter,
-  createRedisAdapter,
-  isHub,
-  isValidTopic,
-  MAX_TOPIC_LENGTH,
-  OVERFLOW_POLICIES,
-  RESET_EVENT,
-  type Hub,
-  type HubAdapter,
-  type HubAdapterContext,
-  type HubAdapterFactory,
-  type HubBackendState,
-  type HubBackendStatus,
-  type HubLogger,
-  type HubMessage,
-  type HubOptions,
-  type HubRecord,
-  type HubStats,
-  type HubSubscription,
-  type OverflowPolicy,
-  type PublishOptions,
-  type RedisAdapterOptions,
-  type RedisClientLike,
-  type ReplayResult,
-  type ResetData,
-  type ResetReason,
-  type SubscribeOptions
-} from './hub/index.js'
+export { errors, isStreamError, type StreamError } from './errors.js'
+export type { StreamFormat } from './framing/encoder.js'
+export type { Serializer } from './framing/serialize.js'
+export { encodeSseEvent } from './framing/sse-encoder.js'
+export { sse, type SseEvent, type SseFields } from './framing/sse-event.js'
+export { INVALID_LAST_EVENT_ID, resolveLastEventId } from './http/last-event-id.js'
+export { negotiateFormat } from './http/negotiate.js'
+export { streamResponse, type StreamResponseOptions } from './http/stream-response.js'
+export { StreamCounters } from './write-path/counters.js'
+export type { SourceContext, StreamSource } from './write-path/source.js'

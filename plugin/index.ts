@@ -1,11 +1,16 @@
 /**
  * fastify-stream: adds `reply.stream(source, options)` to Fastify 5, streaming any
- * (async) iterable as Server-Sent Events, NDJSON or CSV.
+ * (async) iterable as Server-Sent Events, NDJSON or CSV. This entry is for Fastify users:
+ * the plugin, `sse()`, the errors, and the types of its options and decorators
+ * (`fastify.hub` included). The hub's factories and adapters are in `fastify-stream/hub`,
+ * the Prometheus metrics in `fastify-stream/metrics`.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
-import { errors, resolveLastEventId, type StreamSource } from '../lib/internal.js'
-import { decorateHub } from './hub.js'
+import { errors } from '../lib/errors.js'
+import { resolveLastEventId } from '../lib/http/last-event-id.js'
+import type { StreamSource } from '../lib/write-path/source.js'
+import { decorateHub } from './decorate-hub.js'
 import { resolveOptions, type FastifyStreamOptions, type ReplyStreamOptions } from './options.js'
 import { startStream } from './reply-stream.js'
 import { createRegistry } from './stream-registry.js'
@@ -47,50 +52,15 @@ const plugin: FastifyPluginAsync<FastifyStreamOptions> = async function fastifyS
 export const fastifyStream = fp(plugin, { fastify: '5.x', name: 'fastify-stream' })
 export default fastifyStream
 
-export {
-  errors,
-  isStreamError,
-  sse,
-  isSseEvent,
-  SseEvent,
-  StreamCounters,
-  csvField,
-  createHub,
-  createRedisAdapter,
-  createMemoryAdapter,
-  isHub,
-  isValidTopic,
-  INVALID_LAST_EVENT_ID,
-  MAX_TOPIC_LENGTH,
-  RESET_EVENT,
-  type SseFields,
-  type StreamFormat,
-  type StreamSource,
-  type SourceContext,
-  type SourceFactory,
-  type Serializer,
-  type StreamError,
-  type Hub,
-  type HubAdapter,
-  type HubAdapterFactory,
-  type HubLogger,
-  type HubOptions,
-  type HubStats,
-  type HubSubscription,
-  type OverflowPolicy,
-  type PublishOptions,
-  type RedisAdapterOptions,
-  type ResetData,
-  type SubscribeOptions
-} from '../lib/internal.js'
-export type { FastifyStreamOptions, ReplyStreamOptions, StreamDefaults } from './options.js'
+export { errors, isStreamError, type StreamError } from '../lib/errors.js'
+export type { StreamFormat } from '../lib/framing/encoder.js'
+export { sse, type SseEvent, type SseFields } from '../lib/framing/sse-event.js'
+export { INVALID_LAST_EVENT_ID } from '../lib/http/last-event-id.js'
+export type { Hub, HubStats, HubSubscription } from '../lib/hub/hub.js'
+export type { HubOptions, HubSubscribeOptions } from '../lib/hub/options.js'
+export type { PublishOptions } from '../lib/hub/publish-options.js'
+export type { ResetData } from '../lib/hub/reset-event.js'
+export type { StreamCounters } from '../lib/write-path/counters.js'
+export type { StreamSource } from '../lib/write-path/source.js'
+export type { FastifyStreamOptions, ReplyStreamOptions } from './options.js'
 export type { ReplySourceContext } from './types.js'
-export {
-  registerStreamMetrics,
-  type StreamMetricsOptions,
-  type PromClientLike,
-  type PromRegistryLike,
-  type PromCounterLike,
-  type PromGaugeLike,
-  type PromMetricConfig
-} from './prometheus.js'

@@ -3,9 +3,12 @@
  * so a mistake fails loudly with FST_STREAM_INVALID_OPTION instead of misbehaving later.
  */
 import type { FastifyRequest } from 'fastify'
-import { errors, isEventName, STREAM_FORMATS, type Serializer, type StreamFormat } from '../lib/internal.js'
-import { isIntegerIn } from '../lib/internal.js'
-import { checkHubOption, type HubOption } from './hub.js'
+import { errors } from '../lib/errors.js'
+import { STREAM_FORMATS, type StreamFormat } from '../lib/framing/encoder.js'
+import type { Serializer } from '../lib/framing/serialize.js'
+import { isEventName } from '../lib/framing/sse-event.js'
+import { isIntegerIn } from '../lib/option-checks.js'
+import { checkHubOption, type HubOption } from './decorate-hub.js'
 
 /** Options shared by the plugin and `reply.stream()`; per-call values win. */
 export interface StreamDefaults {

@@ -3,15 +3,11 @@
  * failures before the first byte through Fastify's error handler.
  */
 import type { FastifyReply } from 'fastify'
-import {
-  discardSource,
-  errors,
-  negotiateFormat,
-  STREAM_FORMATS,
-  StreamPump,
-  type Encoder,
-  type StreamSource
-} from '../lib/internal.js'
+import { errors } from '../lib/errors.js'
+import { STREAM_FORMATS, type Encoder } from '../lib/framing/encoder.js'
+import { negotiateFormat } from '../lib/http/negotiate.js'
+import { StreamPump } from '../lib/write-path/pump.js'
+import { discardSource, type StreamSource } from '../lib/write-path/source.js'
 import type { ReplyStreamOptions, ResolvedOptions } from './options.js'
 import { resolveCallOptions } from './route-options.js'
 import { configFor, encoderFor, type StreamOwner, type StreamRegistry } from './stream-registry.js'

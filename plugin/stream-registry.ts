@@ -4,14 +4,10 @@
  * idle stream holds neither a closure nor an encoder of its own.
  */
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
-import {
-  createEncoder,
-  StreamCounters,
-  type Encoder,
-  type PumpConfig,
-  type StreamFormat,
-  type PumpHandle
-} from '../lib/internal.js'
+import { createEncoder } from '../lib/framing/create-encoder.js'
+import type { Encoder, StreamFormat } from '../lib/framing/encoder.js'
+import { StreamCounters } from '../lib/write-path/counters.js'
+import type { PumpConfig, PumpHandle } from '../lib/write-path/pump-config.js'
 import { ClientLimits } from './client-limits.js'
 import type { ResolvedOptions } from './options.js'
 import type { RouteOptionsCache } from './route-options.js'

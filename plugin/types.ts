@@ -3,7 +3,9 @@
  * `fastify.streams`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Hub, SourceContext, StreamCounters, StreamSource } from '../lib/internal.js'
+import type { Hub } from '../lib/hub/hub.js'
+import type { StreamCounters } from '../lib/write-path/counters.js'
+import type { SourceContext, StreamSource } from '../lib/write-path/source.js'
 import type { ReplyStreamOptions } from './options.js'
 
 /** What a source factory receives from `reply.stream()`. */

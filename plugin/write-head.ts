@@ -2,7 +2,8 @@
  * Writes a stream's head on the raw response, keeping everything Fastify already knows.
  */
 import type { FastifyReply } from 'fastify'
-import { streamHeaders, type Encoder } from '../lib/internal.js'
+import type { Encoder } from '../lib/framing/encoder.js'
+import { streamHeaders } from '../lib/http/headers.js'
 
 /**
  * Writes the head, keeping every header set with `reply.header()` or by hooks (CORS, request

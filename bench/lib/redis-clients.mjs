@@ -6,7 +6,7 @@
 import { readdir, readFile, readlink } from 'node:fs/promises'
 
 const HUB_NAME = /^fastify-stream-/
-// The adapter's default key prefix (lib/hub/redis-keys.ts), which the bench does not change.
+// The adapter's default key prefix (lib/hub/redis/keys.ts), which the bench does not change.
 const KEY_PREFIX = 'fastify-stream:'
 
 /**

@@ -6,10 +6,10 @@
  */
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsync } from 'fastify'
-import type { DemoPluginOptions } from '../app.js'
+import type { DemoPluginOptions } from '../feature-options.js'
 import { chatEvents } from '../chat-history.js'
 import { CHAT_EVENT, CHAT_TOPIC, type ChatMessage } from '../chat-message.js'
-import { lastEventIdSchema } from './query-schemas.js'
+import { lastEventIdSchema } from '../query-schemas.js'
 
 /** Length bounds of a message's fields, in characters. */
 export const CHAT_LIMITS = { name: 32, text: 500 } as const

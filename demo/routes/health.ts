@@ -4,7 +4,7 @@
  * with its address and whether it is reachable now).
  */
 import type { FastifyPluginAsync } from 'fastify'
-import type { DemoPluginOptions } from '../app.js'
+import type { DemoPluginOptions } from '../feature-options.js'
 import { describeHub } from '../hub.js'
 
 /** The health route. */

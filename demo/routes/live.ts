@@ -9,14 +9,14 @@
  * so a reconnect resumes each of them where it stopped.
  */
 import type { FastifyPluginAsync } from 'fastify'
-import { RESET_EVENT, sse, type SseEvent } from 'fastify-stream'
-import type { DemoPluginOptions } from '../app.js'
+import { sse, type SseEvent } from 'fastify-stream'
+import type { DemoPluginOptions } from '../feature-options.js'
 import { chatEvents } from '../chat-history.js'
 import { fakeUser } from '../fake-users.js'
 import { mapSource, mergeSources } from '../merge-sources.js'
 import type { MonitorSample } from '../metrics.js'
-import { integerQuery, type IntegerBounds } from './integer-query.js'
-import { DEFAULT_SEED, lastEventIdSchema } from './query-schemas.js'
+import { integerQuery, type IntegerBounds } from '../integer-query.js'
+import { DEFAULT_SEED, lastEventIdSchema } from '../query-schemas.js'
 import { pacedUsers } from './users-feed.js'
 
 /** Bounds of `feedIntervalMs`: 50 users a second at most, as the dashboard's fastest rate. */
@@ -107,6 +107,6 @@ function metricsItem (samples: MonitorSample[]): LiveItem {
 
 // A hub reset gets its own type here: `reset` alone would not say which part it is about.
 function chatItem (event: SseEvent): LiveItem {
-  const reset = event.event === RESET_EVENT
+  const reset = event.event === 'reset'
   return { part: 'chat', id: String(event.id ?? ''), event: reset ? LIVE_EVENTS.chatReset : LIVE_EVENTS.chat, data: event.data }
 }

@@ -6,10 +6,10 @@ import { channel } from 'node:diagnostics_channel'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyPluginAsync } from 'fastify'
 import { sse } from 'fastify-stream'
-import type { DemoPluginOptions } from '../app.js'
+import type { DemoPluginOptions } from '../feature-options.js'
 import { toSample, type MetricsSampler } from '../metrics.js'
-import { integerQuery, type IntegerBounds } from './integer-query.js'
-import { lastEventIdSchema, parseSequenceId } from './query-schemas.js'
+import { integerQuery, type IntegerBounds } from '../integer-query.js'
+import { lastEventIdSchema, parseSequenceId } from '../query-schemas.js'
 
 /** Bounds of `intervalMs`: faster than 100 ms is noise for a chart and costs CPU per client. */
 export const MONITOR_INTERVAL: IntegerBounds = { minimum: 100, maximum: 60_000, default: 1000 }

@@ -3,7 +3,7 @@
  * `registerStreamMetrics()`) and for the process (prom-client's default metrics).
  */
 import type { FastifyPluginAsync } from 'fastify'
-import { registerStreamMetrics } from 'fastify-stream'
+import { registerStreamMetrics } from 'fastify-stream/metrics'
 import { collectDefaultMetrics, register as processRegistry, Registry } from 'prom-client'
 
 // A metric the default set always has: present means someone has enabled them already.

@@ -6,8 +6,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { StreamFormat } from 'fastify-stream'
 import { USER_COLUMNS, fakeUsers } from '../fake-users.js'
-import { integerQuery } from './integer-query.js'
-import { COUNT_BOUNDS, SEED_BOUNDS } from './query-schemas.js'
+import { integerQuery } from '../integer-query.js'
+import { COUNT_BOUNDS, SEED_BOUNDS } from '../query-schemas.js'
 
 /** Rows when the query has no `count`. */
 export const DEFAULT_EXPORT_COUNT = 1000

@@ -7,8 +7,8 @@ import createError from '@fastify/error'
 import type { FastifyPluginAsync } from 'fastify'
 import { sse, type SseEvent } from 'fastify-stream'
 import { fakeUser } from '../fake-users.js'
-import { integerQuery, type IntegerBounds } from './integer-query.js'
-import { COUNT_BOUNDS, MAX_COUNT, SEED_BOUNDS, lastEventIdSchema, parseSequenceId } from './query-schemas.js'
+import { integerQuery, type IntegerBounds } from '../integer-query.js'
+import { COUNT_BOUNDS, MAX_COUNT, SEED_BOUNDS, lastEventIdSchema, parseSequenceId } from '../query-schemas.js'
 
 /** Bounds of `intervalMs`; 0 means "as fast as the client reads" and needs a `count`. */
 export const FEED_INTERVAL: IntegerBounds = { minimum: 0, maximum: 60_000, default: 1000 }

@@ -1,76 +1,28 @@
 /**
- * The broadcast hub: publish once, deliver to every subscriber of a topic, resume without
- * loss. It owns the per-subscriber logic (bounded queues, overflow, replay merged with live
- * events, de-duplication, stats); where events are stored is the adapter's job.
+ * The broadcast hub (hub.ts says what it does): publish once, deliver to every subscriber of
+ * a topic, resume without loss. It owns the per-subscriber logic (bounded queues, overflow,
+ * replay merged with live events, de-duplication, stats); where events are stored is the
+ * adapter's job.
  */
 import { errors, isStreamError } from '../errors.js'
-import { INVALID_LAST_EVENT_ID } from '../last-event-id.js'
-import { PreparedEvent } from '../prepared-event.js'
-import { createSerialize, type Serializer } from '../serialize.js'
-import type { SseEvent } from '../sse-event.js'
-import type { HubAdapter, HubBackendStatus, HubLogger, HubRecord, ResetReason } from './hub-adapter.js'
-import { createAdapter, resolveHubOptions, resolveSubscribeOptions, type HubOptions, type OverflowPolicy, type ResolvedHubOptions, type SubscribeOptions } from './hub-options.js'
-import { createMemoryAdapter } from './memory-adapter.js'
+import { INVALID_LAST_EVENT_ID } from '../http/last-event-id.js'
+import { PreparedEvent } from '../framing/prepared-event.js'
+import { createSerialize, type Serializer } from '../framing/serialize.js'
+import type { SseEvent } from '../framing/sse-event.js'
+import type { HubAdapter, HubLogger, HubRecord, ResetReason } from './adapter.js'
+import type { Hub, HubStats, HubSubscription } from './hub.js'
+import { createAdapter, resolveHubOptions, resolveSubscribeOptions, type HubOptions, type OverflowPolicy, type ResolvedHubOptions, type HubSubscribeOptions } from './options.js'
+import { createMemoryAdapter } from './memory/adapter.js'
 import { publishMessage, type PublishOptions } from './publish-options.js'
 import { RESET_EVENT, resetEvent } from './reset-event.js'
-import { Subscription, type HubSubscription, type SubscriptionHost } from './subscription.js'
+import { Subscription } from './subscription.js'
+import type { SubscriptionHost } from './subscription-host.js'
 import { checkTopic } from './topic-name.js'
 
 // Longer cursors are garbage by construction (Redis ids are at most 41 characters), and
 // they reach regexes and Redis commands, so they are cut off here as `invalid`.
 const MAX_CURSOR_LENGTH = 64
 const kHub = Symbol.for('fastify-stream.hub')
-
-/** A snapshot of a hub's counters. */
-export interface HubStats {
-  /** Topics with at least one subscriber in this process. */
-  topics: number
-  /** Subscribers in this process. */
-  subscribers: number
-  /** Live events waiting in subscriber queues now. */
-  queued: number
-  /** Events this hub published. */
-  published: number
-  /** Events handed to subscribers (replayed ones included). */
-  delivered: number
-  /** Events dropped for slow subscribers (`'drop-oldest'`). */
-  drops: number
-  /** Subscribers ended for falling behind (`'disconnect'`). */
-  disconnects: number
-  /** Subscriptions that came with a `lastEventId`. */
-  resumes: number
-  /** Resumes answered with a `reset` event. */
-  resets: number
-  /** The storage backend's state. */
-  backend: HubBackendStatus
-}
-
-/** A broadcast hub. Create it with {@link createHub}; the plugin exposes one as `fastify.hub`. */
-export interface Hub {
-  /**
-   * Publishes `data` to every subscriber of `topic` (on every process sharing the adapter)
-   * and resolves to its id once the event is stored. `data` is serialized once, here.
-   * @throws (rejects) FST_STREAM_INVALID_TOPIC, FST_STREAM_INVALID_EVENT, FST_STREAM_UNSERIALIZABLE,
-   *   FST_STREAM_FRAMING, FST_STREAM_INVALID_OPTION (a bad option, or `minReplicas` on an
-   *   adapter without replicas), FST_STREAM_HUB_UNAVAILABLE (certainly not stored: not
-   *   sent, or refused), FST_STREAM_HUB_OUTCOME_UNKNOWN (sent, and not answered or not
-   *   confirmed by `minReplicas` replicas in time: retry with the same idempotency key),
-   *   FST_STREAM_HUB_CLOSED.
-   */
-  publish (topic: string, data: unknown, options?: PublishOptions): Promise<string>
-  /**
-   * Follows `topic`: an async iterable of `sse()` events, usable as a `reply.stream()`
-   * source. With `lastEventId`, the retained events after it come first, then live ones,
-   * with no gap and no duplicate; a cursor that is not in the history gives a `reset` event
-   * first. Ends when `signal` aborts or `return()` is called.
-   * @throws FST_STREAM_INVALID_TOPIC, FST_STREAM_INVALID_OPTION.
-   */
-  subscribe (topic: string, options?: SubscribeOptions): HubSubscription
-  /** Counters and the backend's state. */
-  stats (): HubStats
-  /** Ends every subscription (with FST_STREAM_HUB_CLOSED) and closes the adapter. Idempotent. */
-  close (): Promise<void>
-}
 
 /**
  * Creates a hub. Defaults: in-memory adapter, `historySize` 1000, `maxQueue` 1000,
@@ -90,7 +42,7 @@ export function isHub (value: unknown): value is Hub {
 
 const silentLogger: HubLogger = { info: noop, warn: noop, error: noop }
 
-class BroadcastHub implements Hub, SubscriptionHost {
+class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
   readonly totals = { published: 0, delivered: 0, queued: 0, drops: 0, disconnects: 0, resumes: 0, resets: 0 }
   private readonly options: ResolvedHubOptions
   private readonly adapter: HubAdapter
@@ -120,7 +72,7 @@ class BroadcastHub implements Hub, SubscriptionHost {
     return id
   }
 
-  subscribe (topic: string, options: SubscribeOptions = {}): HubSubscription {
+  subscribe (topic: string, options: HubSubscribeOptions = {}): HubSubscription {
     checkTopic(topic)
     const { maxQueue, overflow } = resolveSubscribeOptions(options, this.options)
     const cursor: unknown = options.lastEventId
@@ -221,7 +173,7 @@ class BroadcastHub implements Hub, SubscriptionHost {
   private deliver (topic: string, event: PreparedEvent): void {
     const subscribers = this.topics.get(topic)
     if (subscribers === undefined) return
-    for (const subscription of subscribers) subscription.push(event)
+    for (const subscription of subscribers) subscription.offer(event)
   }
 
   /** Loss the adapter could not repair: every local subscriber of `topic` learns it. */
@@ -232,7 +184,7 @@ class BroadcastHub implements Hub, SubscriptionHost {
     const event = new PreparedEvent({ id: position ?? '', event: RESET_EVENT, data }, this.serialize)
     for (const subscription of subscribers) {
       this.totals.resets++
-      subscription.push(event)
+      subscription.offer(event)
     }
   }
 

@@ -1,24 +1,25 @@
 /**
- * The broadcast hub: `createHub()`, its adapters (in memory by default, Redis Streams across
- * processes) and their types.
+ * `fastify-stream/hub`: the broadcast hub for those who build it themselves or pass their own
+ * to the plugin: `createHub()`, the memory and Redis adapters, and the contract a store of
+ * your own implements. The plugin's `fastify.hub` is one of these hubs.
  */
-export { createHub, isHub, type Hub, type HubStats } from './create-hub.js'
+export { createHub } from './create-hub.js'
+export type { Hub, HubStats, HubSubscription } from './hub.js'
 export type { PublishOptions } from './publish-options.js'
 export type {
   HubAdapter,
   HubAdapterContext,
   HubAdapterFactory,
-  HubBackendState,
   HubBackendStatus,
   HubLogger,
   HubMessage,
   HubRecord,
   ReplayResult,
   ResetReason
-} from './hub-adapter.js'
-export { OVERFLOW_POLICIES, type HubOptions, type OverflowPolicy, type SubscribeOptions } from './hub-options.js'
-export { createMemoryAdapter } from './memory-adapter.js'
-export { createRedisAdapter, type RedisAdapterOptions, type RedisClientLike } from './redis-adapter.js'
-export { isValidTopic, MAX_TOPIC_LENGTH } from './topic-name.js'
-export { RESET_EVENT, type ResetData } from './reset-event.js'
-export type { HubSubscription } from './subscription.js'
+} from './adapter.js'
+export type { HubOptions, HubSubscribeOptions, OverflowPolicy } from './options.js'
+export { createMemoryAdapter } from './memory/adapter.js'
+export { createRedisAdapter, type RedisAdapterOptions } from './redis/adapter.js'
+export { isValidTopic } from './topic-name.js'
+export type { ResetData } from './reset-event.js'
+export type { PreparedEvent } from '../framing/prepared-event.js'

@@ -4,8 +4,8 @@
  */
 import { errors } from '../errors.js'
 import { invalidOption, isIntegerIn } from '../option-checks.js'
-import { isEventName } from '../sse-event.js'
-import type { HubMessage } from './hub-adapter.js'
+import { isEventName } from '../framing/sse-event.js'
+import type { HubMessage } from './adapter.js'
 
 // Idempotency keys become Redis keys and map keys: printable ASCII, bounded.
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/

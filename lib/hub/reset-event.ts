@@ -4,8 +4,8 @@
  * it missed events and can reload its state, as Mercure signals a history that no longer
  * reaches back.
  */
-import { SseEvent } from '../sse-event.js'
-import type { ResetReason } from './hub-adapter.js'
+import { SseEvent } from '../framing/sse-event.js'
+import type { ResetReason } from './adapter.js'
 
 /** The SSE event name of a reset. */
 export const RESET_EVENT = 'reset'

@@ -5,7 +5,7 @@
  * fails the same way on Redis instead of silently giving a second hub a store of its own.
  */
 import { errors } from '../errors.js'
-import type { HubAdapterFactory } from './hub-adapter.js'
+import type { HubAdapterFactory } from './adapter.js'
 
 /**
  * Wraps `make` so it runs once.

@@ -4,59 +4,20 @@
  * so a stalled subscriber costs at most `maxQueue` references and never slows the others.
  */
 import { errors } from '../errors.js'
-import type { PreparedEvent } from '../prepared-event.js'
-import type { PushConsumer, PushSource } from '../push-consumer.js'
-import type { SseEvent } from '../sse-event.js'
+import type { PreparedEvent } from '../framing/prepared-event.js'
+import type { PushConsumer, PushSource } from '../write-path/push-consumer.js'
+import type { SseEvent } from '../framing/sse-event.js'
+import type { HubSubscription } from './hub.js'
 import { EventQueue } from './event-queue.js'
-import type { OverflowPolicy } from './hub-options.js'
+import type { OverflowPolicy } from './options.js'
 import { RESET_EVENT } from './reset-event.js'
-
-/** The async iterator of `hub.subscribe()`: `sse()` events, replayed ones first, then live. */
-export interface HubSubscription extends AsyncIterableIterator<SseEvent, undefined> {
-  /** The topic this subscription follows. */
-  readonly topic: string
-  /**
-   * The next event. Rejects with FST_STREAM_SLOW_CONSUMER (overflow under `'disconnect'`),
-   * FST_STREAM_HUB_CLOSED or FST_STREAM_HUB_UNAVAILABLE (the replay failed), then ends.
-   */
-  next (): Promise<IteratorResult<SseEvent, undefined>>
-  /** Ends the subscription and releases it; a pending `next()` resolves as done. */
-  return (): Promise<IteratorResult<SseEvent, undefined>>
-}
-
-/** The hub's side of a subscription. */
-export interface SubscriptionHost {
-  /** Totals the subscription keeps up to date. */
-  readonly totals: { delivered: number, queued: number }
-  /** Orders two event ids of one topic. */
-  compare (a: string, b: string): number
-  /** Removes the subscription from fan-out. Called once. */
-  detach (subscription: Subscription): void
-  /** Counts one overflow under `policy`. */
-  overflowed (policy: OverflowPolicy): void
-}
-
-/** Construction options of a {@link Subscription}. */
-export interface SubscriptionSettings {
-  maxQueue: number
-  overflow: OverflowPolicy
-  signal: AbortSignal | undefined
-  /** True while a replay is being fetched: live events wait behind it. */
-  replaying: boolean
-}
-
-interface Waiter {
-  promise: Promise<IteratorResult<SseEvent, undefined>>
-  resolve: (result: IteratorResult<SseEvent, undefined>) => void
-  reject: (err: unknown) => void
-}
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
+import { DONE, PendingNext } from './pending-next.js'
+import type { SubscriptionHost, SubscriptionSettings } from './subscription-host.js'
 
 /** The implementation of {@link HubSubscription}; created by the hub only. */
 export class Subscription implements HubSubscription, PushSource {
   readonly topic: string
-  private readonly host: SubscriptionHost
+  private readonly host: SubscriptionHost<Subscription>
   private readonly maxQueue: number
   private readonly overflow: OverflowPolicy
   private readonly signal: AbortSignal | undefined
@@ -67,15 +28,15 @@ export class Subscription implements HubSubscription, PushSource {
   private replaying: boolean
   // Set after a resume: live events up to this id were replayed (or seen) already.
   private watermark: string | undefined = undefined
-  private waiter: Waiter | undefined = undefined
+  private waiter: PendingNext | undefined = undefined
   private consumer: PushConsumer | undefined = undefined
-  // The consumer parked (push-consumer.ts): it waits with no pending next(), for accept() or resume().
+  // The consumer parked (write-path/push-consumer.ts): it waits with no pending next(), for accept() or resume().
   private parked = false
   private failure: unknown = undefined
   private closed = false
   private released = false
 
-  constructor (host: SubscriptionHost, topic: string, settings: SubscriptionSettings) {
+  constructor (host: SubscriptionHost<Subscription>, topic: string, settings: SubscriptionSettings) {
     this.host = host
     this.topic = topic
     this.maxQueue = settings.maxQueue
@@ -98,10 +59,7 @@ export class Subscription implements HubSubscription, PushSource {
     this.consumer = consumer
   }
 
-  /**
-   * The push path's idle wait: true when nothing is ready, so the consumer waits for
-   * accept() or resume() instead of a pending next() (no promise while idle).
-   */
+  /** The push path's idle wait: true when nothing is ready (no promise while idle). */
   park (): boolean {
     if (this.closed || this.failure !== undefined || this.waiter !== undefined) return false
     if (!this.replaying && (this.backlog !== undefined || this.queued > 0)) return false
@@ -127,13 +85,8 @@ export class Subscription implements HubSubscription, PushSource {
     // A second next() before the first settled waits its turn, as async generators do.
     const pending = this.waiter?.promise
     if (pending !== undefined) return pending.then(() => this.next(), () => this.next())
-    const waiter = {} as Waiter
-    waiter.promise = new Promise((resolve, reject) => {
-      waiter.resolve = resolve
-      waiter.reject = reject
-    })
-    this.waiter = waiter
-    return waiter.promise
+    this.waiter = new PendingNext()
+    return this.waiter.promise
   }
 
   return (): Promise<IteratorResult<SseEvent, undefined>> {
@@ -145,7 +98,7 @@ export class Subscription implements HubSubscription, PushSource {
    * Takes one live event from the fan-out. O(1): hands it to a waiting consumer, or queues
    * it, applying the overflow policy when the queue is full.
    */
-  push (event: PreparedEvent): void {
+  offer (event: PreparedEvent): void {
     const waiter = this.waiter
     if ((waiter !== undefined || this.parked) && !this.replaying) {
       // A consumer is waiting, so the queue is empty: no copy, no queue slot, and when it can
@@ -219,15 +172,8 @@ export class Subscription implements HubSubscription, PushSource {
     if (this.released) return
     this.failure = err
     const busy = this.parked ? undefined : this.consumer
-    // Woken first, while it is still attached: its next() rejects with `err`.
-    this.unpark()
-    this.release()
-    const waiter = this.waiter
-    if (waiter === undefined) {
-      busy?.sourceFailed(err)
-      return
-    }
-    this.waiter = undefined
+    const waiter = this.end()
+    if (waiter === undefined) return busy?.sourceFailed(err)
     this.closed = true
     waiter.reject(err)
   }
@@ -236,12 +182,17 @@ export class Subscription implements HubSubscription, PushSource {
   close (): void {
     if (this.closed) return
     this.closed = true
-    // Woken first, while it is still attached: its next() is done.
+    this.end()?.resolve(DONE)
+  }
+
+  /** Leaves fan-out; returns the pending next() to settle, if any. */
+  private end (): PendingNext | undefined {
+    // Woken first, while it is still attached: its next() sees the end.
     this.unpark()
     this.release()
     const waiter = this.waiter
     this.waiter = undefined
-    waiter?.resolve(DONE)
+    return waiter
   }
 
   /** Wakes a parked consumer: next() has something for it now (an event, the end, a failure). */

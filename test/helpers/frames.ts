@@ -2,7 +2,9 @@
  * A hub event's shared frame as the plugin's default encoder of a format makes it (one
  * encoder per format, so the cache on the event is exercised as streams exercise it).
  */
-import { createEncoder, type PreparedEvent, type StreamFormat } from '../../lib/internal.js'
+import { createEncoder } from '../../lib/framing/create-encoder.js'
+import type { StreamFormat } from '../../lib/framing/encoder.js'
+import type { PreparedEvent } from '../../lib/framing/prepared-event.js'
 
 const encoders = { sse: createEncoder('sse'), ndjson: createEncoder('ndjson'), csv: createEncoder('csv') }
 

@@ -2,7 +2,9 @@
  * Helpers for hub tests: read a fixed number of events from a subscription, reach the
  * adapter a hub made, and a logger that records lines and lets a test wait for one.
  */
-import type { HubAdapter, HubAdapterFactory, HubLogger, HubSubscription, SseEvent } from '../../lib/index.js'
+import type { SseEvent } from '../../lib/index.js'
+import type { HubAdapter, HubAdapterFactory, HubLogger } from '../../lib/hub/adapter.js'
+import type { HubSubscription } from '../../lib/hub/hub.js'
 
 /** Reads exactly `count` events; fails if the subscription ends first. */
 export async function take (subscription: HubSubscription, count: number): Promise<SseEvent[]> {

@@ -13,7 +13,8 @@ import {
   type SubscribeOptions,
   type SubscriptionEvent
 } from '../../lib/client/index.js'
-import { sse, type ResetData, type SseEvent } from '../../lib/index.js'
+import { sse, type SseEvent } from '../../lib/index.js'
+import type { ResetData } from '../../lib/hub/reset-event.js'
 
 interface ChatEvents {
   chat: { text: string, from: string }

@@ -1,17 +1,11 @@
 // Type tests (tstyche 5): the hub as the plugin exposes it.
 import Fastify from 'fastify'
 import { expect, test } from 'tstyche'
-import fastifyStream, {
-  createHub,
-  createMemoryAdapter,
-  createRedisAdapter,
-  type Hub,
-  type HubAdapter,
-  type HubAdapterFactory,
-  type HubStats,
-  type HubSubscription,
-  type SseEvent
-} from '../../plugin/index.js'
+import fastifyStream, { type Hub, type HubStats, type HubSubscription, type SseEvent } from '../../plugin/index.js'
+import type { HubAdapter, HubAdapterFactory } from '../../lib/hub/adapter.js'
+import { createHub } from '../../lib/hub/create-hub.js'
+import { createMemoryAdapter } from '../../lib/hub/memory/adapter.js'
+import { createRedisAdapter } from '../../lib/hub/redis/adapter.js'
 
 const app = Fastify()
 

@@ -3,7 +3,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import { expect, test } from 'tstyche'
 import fastifyStream, {
   sse,
-  SseEvent,
+  type SseEvent,
   type FastifyStreamOptions,
   type ReplySourceContext,
   type ReplyStreamOptions,

@@ -3,7 +3,8 @@
 import Fastify from 'fastify'
 import * as client from 'prom-client'
 import { expect, test } from 'tstyche'
-import { registerStreamMetrics, type PromClientLike, type PromRegistryLike, type StreamMetricsOptions } from '../../plugin/index.js'
+import { registerStreamMetrics, type StreamMetricsOptions } from '../../plugin/metrics.js'
+import type { PromClientLike, PromRegistryLike } from '../../plugin/prom-client-like.js'
 
 const app = Fastify()
 
