@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto'
 import { errors, isStreamError } from '../../errors.js'
 import type { PreparedEvent } from '../../framing/prepared-event.js'
-import type { HubAdapter, HubAdapterContext, HubAdapterFactory, HubBackendState, HubBackendStatus, HubMessage, ReplayResult, ResetReason } from '../adapter.js'
+import type { HubAdapter, HubAdapterContext, HubAdapterFactory, HubBackendState, HubBackendStatus, HubMessage, ReplayResult } from '../adapter.js'
+import type { ResetReason } from '../reset-data.js'
 import { compareStreamIds, decodeEntry, isStreamId, rangeEntries } from './entries.js'
 import { TopicFollower } from './follower.js'
 import { topicKeys, topicOfChannel, type TopicKeys } from './keys.js'
@@ -129,22 +130,23 @@ class RedisAdapter implements HubAdapter {
   async replay (topic: string, cursor: string, until: string | undefined): Promise<ReplayResult> {
     const key = this.keys(topic).stream
     if (!isStreamId(cursor)) return this.reset(key, 'invalid', cursor)
-    // Only an id that is still in the stream proves nothing before it was lost or trimmed:
-    // a cursor from before a data loss, or past a failover that rolled the stream back, is not.
-    const found = rangeEntries(await this.links.query.call('XRANGE', key, cursor, cursor))
-    if (found.length === 0) return this.reset(key, 'unknown', cursor)
-    const events: PreparedEvent[] = []
     // An undefined position (the topic was empty when followed) means nothing precedes it.
     const end = until ?? '0-0'
-    if (compareStreamIds(cursor, end) >= 0) return { events }
     const context = this.context
     const pages = Math.ceil((context.historySize + TRIM_SLACK) / REPLAY_PAGE)
+    const events: PreparedEvent[] = []
+    // Each read starts at the last id already known (the cursor, then each page's last): only
+    // an id still in the stream proves nothing before it was lost, and reading it in the same
+    // command as what follows means a trim, an expiry or a rolled-back failover between two
+    // reads cannot slip a gap into the replay.
     let from = cursor
     for (let page = 0; page < pages; page++) {
-      // `(` makes the start exclusive (Redis 6.2+); `until` bounds the range, so it ends.
-      const entries = rangeEntries(await this.links.query.call('XRANGE', key, '(' + from, end, 'COUNT', REPLAY_PAGE))
-      for (const entry of entries) events.push(context.prepare(decodeEntry(entry)))
-      if (entries.length < REPLAY_PAGE) return { events }
+      const entries = compareStreamIds(from, end) >= 0
+        ? rangeEntries(await this.links.query.call('XRANGE', key, from, from))
+        : rangeEntries(await this.links.query.call('XRANGE', key, from, end, 'COUNT', REPLAY_PAGE + 1))
+      if (entries[0]?.[0] !== from) return this.reset(key, 'unknown', cursor)
+      for (let i = 1; i < entries.length; i++) events.push(context.prepare(decodeEntry(entries[i] as [string, string[]])))
+      if (entries.length <= REPLAY_PAGE) return { events }
       from = (entries[entries.length - 1] as [string, string[]])[0]
     }
     // More was kept than the history holds (someone else wrote to the stream): too old to replay.

@@ -161,39 +161,45 @@ export class TopicFollower {
     }
   }
 
-  /** Delivers every stored event after the last delivered one; a reset first if it is gone. */
+  /**
+   * Delivers every stored event after the last delivered one; a reset first if it is gone.
+   * Each page is read from the last delivered id itself, so a history that is trimmed or lost
+   * between two pages shows as a missing id (and a reset), never as a silent jump.
+   */
   private async catchUp (): Promise<void> {
     this.suspect = false
-    const lastId = this.lastId
-    let entries = await this.range(lastId ?? '-')
-    /* c8 ignore next */
-    if (this.stopped) return
-    if (lastId !== undefined) {
-      if (entries[0]?.[0] === lastId) {
-        entries.shift()
-      } else {
-        // The stream no longer holds the last event this process delivered: what came after
-        // it may be gone too. Say so, then go on with what the stream has.
-        const [epoch] = await this.query.call('HMGET', this.keys.meta, 'epoch') as Array<string | null>
-        /* c8 ignore next */
-        if (this.stopped) return
-        const lost = epoch !== this.epoch
-        const earliest = (await this.range('-', 1))[0]?.[0] ?? null
-        /* c8 ignore next */
-        if (this.stopped) return
-        this.context.reset(this.topic, lost ? 'stale' : 'expired', earliest, lastId)
-        this.epoch = epoch ?? undefined
-        // Recreated keys start a new stream: all of it is news, whatever its ids say.
-        if (lost) entries = await this.range('-')
-      }
-    }
     for (;;) {
+      const lastId = this.lastId
+      let entries = await this.range(lastId ?? '-')
+      /* c8 ignore next */
+      if (this.stopped) return
+      if (lastId !== undefined) {
+        if (entries[0]?.[0] === lastId) entries.shift()
+        else entries = await this.lostFrom(lastId, entries)
+      }
       for (const entry of entries) this.deliver(entry)
       if (entries.length < PAGE - 1 || this.stopped) break
-      entries = await this.range('(' + (this.lastId as string))
     }
     const [epoch] = await this.query.call('HMGET', this.keys.meta, 'epoch') as Array<string | null>
     if (epoch !== null) this.epoch = epoch
+  }
+
+  /**
+   * The stream no longer holds `lastId`, the last event this process delivered: what came
+   * after it may be gone too. Says so, then goes on with what the stream has after it.
+   */
+  private async lostFrom (lastId: string, after: StreamEntry[]): Promise<StreamEntry[]> {
+    const [epoch] = await this.query.call('HMGET', this.keys.meta, 'epoch') as Array<string | null>
+    /* c8 ignore next */
+    if (this.stopped) return []
+    const lost = epoch !== this.epoch
+    const earliest = (await this.range('-', 1))[0]?.[0] ?? null
+    /* c8 ignore next */
+    if (this.stopped) return []
+    this.context.reset(this.topic, lost ? 'stale' : 'expired', earliest, lastId)
+    this.epoch = epoch ?? undefined
+    // Recreated keys start a new stream: all of it is news, whatever its ids say.
+    return lost ? await this.range('-') : after
   }
 
   private deliver (entry: StreamEntry): void {
