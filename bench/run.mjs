@@ -11,7 +11,7 @@ import { NotAvailable } from './lib/not-available.mjs'
 import { stopAll } from './lib/processes.mjs'
 import { writeResults } from './lib/results.mjs'
 import { renderScenario } from './lib/table.mjs'
-import { METHOD, writeReadmeSection } from './lib/readme.mjs'
+import { METHOD, writeBenchmarksPage } from './lib/benchmarks-page.mjs'
 import { SCENARIOS } from './scenarios/index.mjs'
 
 const started = Date.now()
@@ -68,5 +68,5 @@ for (const scenario of selected) {
 const run = { date: new Date(started).toISOString(), quick: args.quick, rounds: args.rounds, seconds: Math.round((Date.now() - started) / 1000), machine, method: METHOD, scenarios: results }
 const file = await writeResults(run)
 log(`results: ${file} (${run.seconds} s)`)
-if (args.readme) log(await writeReadmeSection(run))
+if (args.docs) log(await writeBenchmarksPage(run))
 process.exitCode = results.some(r => r.status === 'failed') ? 1 : 0

@@ -5,7 +5,7 @@
 import type { DemoConfig } from './config.js'
 import { describeHub } from './hub.js'
 
-/** One route as the banner and the README describe it. */
+/** One route as the banner and docs/demo.md describe it. */
 export interface RouteGuide {
   method: string
   path: string

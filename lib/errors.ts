@@ -30,7 +30,7 @@ function defineError<C extends string, S extends number> (code: C, message: stri
 
 /**
  * The error constructors, keyed by code. Use them with `instanceof` or compare `err.code`.
- * The README lists every code with its meaning.
+ * docs/behaviour.md lists every code with its meaning.
  */
 export const errors = {
   /** A plugin or per-call option is out of range or of the wrong type (thrown at register). */

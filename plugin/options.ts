@@ -162,7 +162,7 @@ function checkObject (options: unknown): void {
 
 function checkOption (key: string, value: unknown, allowed: Set<string>): void {
   if (FASTIFY_KEYS.has(key)) return
-  if (!allowed.has(key)) throw new errors.FST_STREAM_INVALID_OPTION(key, 'is not an option here; check its spelling against the README')
+  if (!allowed.has(key)) throw new errors.FST_STREAM_INVALID_OPTION(key, 'is not an option here; check its spelling against the options table in the README')
   const problem = CHECKS[key]?.(value)
   if (problem !== undefined) throw new errors.FST_STREAM_INVALID_OPTION(key, problem)
 }

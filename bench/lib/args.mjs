@@ -2,24 +2,24 @@
  * Command-line flags of `npm run bench`.
  */
 
-const USAGE = `usage: npm run bench -- [--quick] [--only <id>[,<id>…]] [--rounds N] [--readme]
+const USAGE = `usage: npm run bench -- [--quick] [--only <id>[,<id>…]] [--rounds N] [--docs]
   --quick      smoke check in about 4 minutes: smaller loads, 3 rounds
   --only       run only these scenarios (number or id, e.g. --only 1,idle)
   --rounds N   interleaved rounds per measurement (default 5, or 3 with --quick)
-  --readme     rewrite README.md's Benchmarks section from this run`
+  --docs       rewrite the tables of docs/benchmarks.md from this run`
 
 /**
  * Parses `argv` (without node and the script).
  * @param {string[]} argv
- * @returns {{ quick: boolean, only: string[] | null, rounds: number, readme: boolean, help: boolean }}
+ * @returns {{ quick: boolean, only: string[] | null, rounds: number, docs: boolean, help: boolean }}
  * @throws Error with the usage text on an unknown flag or a bad value.
  */
 export function parseArgs (argv) {
-  const args = { quick: false, only: null, rounds: 0, readme: false, help: false }
+  const args = { quick: false, only: null, rounds: 0, docs: false, help: false }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]
     if (flag === '--quick') args.quick = true
-    else if (flag === '--readme') args.readme = true
+    else if (flag === '--docs') args.docs = true
     else if (flag === '--help' || flag === '-h') args.help = true
     else if (flag === '--only') args.only = valueOf(argv, ++i, flag).split(',').map(s => s.trim()).filter(Boolean)
     else if (flag === '--rounds') args.rounds = Number(valueOf(argv, ++i, flag))

@@ -1,6 +1,6 @@
 /**
  * Writes a run's results as JSON under bench/results/ (git-ignored): one file per run plus
- * `latest.json`, which the README writer reads.
+ * `latest.json`, which the docs writer (bench/update-docs.mjs) reads.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'

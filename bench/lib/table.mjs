@@ -12,7 +12,7 @@ const HEADER = '| metric | ours (median) | baseline (median) | ratio | ours minâ
  * @returns {string}
  */
 export function renderScenario (result) {
-  const lines = [`#### ${result.number}. ${result.title}`, '']
+  const lines = [`### ${result.number}. ${result.title}`, '']
   if (result.status === 'unavailable') {
     lines.push(`Not available yet: ${result.reason}`)
     return lines.join('\n')

@@ -33,7 +33,7 @@ app.get('/cleanup/idle', (request, reply) => reply.stream(idleEvents, { format: 
 if (hub !== undefined) {
   app.get('/hub', (request, reply) => reply.stream(({ signal }) => hub.subscribe(HUB_TOPIC, { signal }), { format: 'sse' }))
   // Scenario 3's hub subscriptions: a topic nobody publishes to, so every stream stays idle.
-  // The subscription is the source itself, as the README recommends: no factory, so no
+  // The subscription is the source itself, as docs/hub.md suggests where idle memory matters: no factory, so no
   // AbortController; the pump ends it with return().
   app.get('/idle-hub', (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse' }))
 }

@@ -11,17 +11,11 @@
  * The map is a promise the server keeps: nothing checks the data at run time.
  */
 
-/** The data of the hub's `reset` event: the cursor was not in the history, so events were missed. */
-export interface ResetEventData {
-  /** `invalid`, `stale` (another epoch), `expired` (older than the history) or `unknown`. */
-  reason: 'invalid' | 'stale' | 'expired' | 'unknown'
-  /** The oldest event id the server still holds, or `null` when it holds none. */
-  earliest: string | null
-}
+import type { ResetData } from '../hub/reset-data.js'
 
 /** The events every subscription may receive whatever its map says: the hub's `reset`. */
 export interface BuiltinEvents {
-  reset: ResetEventData
+  reset: ResetData
 }
 
 /** The event map when none is given: any name, data of unknown type. */
@@ -44,7 +38,7 @@ export type WithBuiltinEvents<M> = Omit<M, keyof BuiltinEvents> & BuiltinEvents
 
 /**
  * The union of the events of map `M`: `{ type: 'chat', data: … } | { type: 'typing', … } |
- * { type: 'reset', data: ResetEventData }`, so checking `type` narrows `data`.
+ * { type: 'reset', data: ResetData }`, so checking `type` narrows `data`.
  */
 export type EventOf<M> = {
   [K in keyof WithBuiltinEvents<M> & string]: SubscriptionEvent<K, WithBuiltinEvents<M>[K]>

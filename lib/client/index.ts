@@ -4,8 +4,9 @@
  * `readNdjson()` for NDJSON. No Node built-ins and no side effects; its one dependency is
  * `eventsource-parser`.
  */
-export { CLIENT_ERROR_CODES, StreamClientError, isStreamClientError, type StreamClientErrorDetails, type StreamErrorCode } from './client-error.js'
-export type { AnyEvents, BuiltinEvents, EventOf, ResetEventData, SubscriptionEvent, WithBuiltinEvents } from './event-types.js'
-export { readNdjson, type NdjsonInput, type ReadNdjsonOptions } from './read-ndjson.js'
+export { StreamClientError, isStreamClientError } from './client-error.js'
+export type { EventOf, SubscriptionEvent } from './event-types.js'
+export type { ResetData } from '../hub/reset-data.js'
+export { readNdjson, type ReadNdjsonOptions } from './read-ndjson.js'
 export { subscribe, type EventSubscription } from './subscribe.js'
-export type { FetchLike, RetryInfo, ReusableBody, SubscribeOptions } from './subscribe-options.js'
+export type { RetryInfo, SubscribeOptions } from './subscribe-options.js'

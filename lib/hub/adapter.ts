@@ -5,6 +5,7 @@
  * Redis adapters both implement it, and so can any other store.
  */
 import type { PreparedEvent } from '../framing/prepared-event.js'
+import type { ResetData, ResetReason } from './reset-data.js'
 
 /** One published event as the hub hands it to an adapter. */
 export interface HubMessage {
@@ -44,13 +45,10 @@ export interface HubRecord {
   text: string | undefined
 }
 
-/** Why a resume cursor could not be honoured; sent as `reset` event data. */
-export type ResetReason = 'invalid' | 'stale' | 'expired' | 'unknown'
-
 /** The answer to a replay: the retained events after the cursor, or a reset. */
 export type ReplayResult =
   | { events: PreparedEvent[] }
-  | { reset: { reason: ResetReason, earliest: string | null } }
+  | { reset: ResetData }
 
 /** Connection state of a hub's backend. */
 export type HubBackendState = 'connecting' | 'ready' | 'down' | 'closed'

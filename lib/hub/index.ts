@@ -14,12 +14,11 @@ export type {
   HubLogger,
   HubMessage,
   HubRecord,
-  ReplayResult,
-  ResetReason
+  ReplayResult
 } from './adapter.js'
 export type { HubOptions, HubSubscribeOptions, OverflowPolicy } from './options.js'
 export { createMemoryAdapter } from './memory/adapter.js'
 export { createRedisAdapter, type RedisAdapterOptions } from './redis/adapter.js'
 export { isValidTopic } from './topic-name.js'
-export type { ResetData } from './reset-event.js'
+export type { ResetData, ResetReason } from './reset-data.js'
 export type { PreparedEvent } from '../framing/prepared-event.js'

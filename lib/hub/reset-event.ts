@@ -5,19 +5,10 @@
  * reaches back.
  */
 import { SseEvent } from '../framing/sse-event.js'
-import type { ResetReason } from './adapter.js'
+import type { ResetData } from './reset-data.js'
 
 /** The SSE event name of a reset. */
 export const RESET_EVENT = 'reset'
-
-/** The data of a `reset` event. */
-export interface ResetData {
-  /** `invalid` (garbage or over-long), `stale` (another epoch), `expired` (older than the
-   * history) or `unknown` (never issued on this topic). */
-  reason: ResetReason
-  /** The oldest event id still retained, or `null` when none is. */
-  earliest: string | null
-}
 
 /**
  * Builds a reset event. Its id is the position live delivery continues from, so a client

@@ -16,6 +16,7 @@ import { chromium, type Page } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { sse } from '../../lib/index.js'
 import { startServer, type ClientTestServer } from './fixtures.js'
+import { within } from '../helpers/bounded-wait.js'
 import { deferred } from '../helpers/deferred.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -26,7 +27,10 @@ const CLIENT_SOURCE = join(ROOT, 'lib', 'client')
 const PARSER_DIST = join(dirname(createRequire(join(ROOT, 'package.json')).resolve('eventsource-parser/package.json')), 'dist')
 // Generous bounds for a loaded CI machine; each wait ends as soon as its condition holds.
 const WAIT = { timeout: 30_000 }
-const QUIET_MS = 300
+// A subscription that ends has run its reconnection loop to the end: no request can follow,
+// so "nothing reconnected" is checked when it ends, not after a quiet window. A client that
+// kept reconnecting never ends: the bound fails it with a message instead of a timeout.
+const ENDS_WITHIN_MS = 20_000
 
 // The page a user without a bundler writes: an import map names the client's one dependency.
 const PAGE = `<!doctype html>
@@ -116,13 +120,12 @@ t.test('the client in Chromium against the plugin', async t => {
   const { page, problems } = await openPage(t, `${server.url}/`)
 
   await t.test('an Authorization header reaches the route; the end event stops it', async t => {
-    const events = await page.evaluate(async () => {
+    const events = await within(page.evaluate(async () => {
       const seen = []
       for await (const event of window.client.subscribe('/three', { headers: { authorization: 'Bearer from-the-page' } })) seen.push(event)
       return seen
-    })
+    }), 'the subscription to end by itself after the end event', ENDS_WITHIN_MS)
     t.same(events.map(event => [event.type, event.id, event.data]), [1, 2, 3].map(n => ['tick', String(n), { n, auth: 'Bearer from-the-page' }]))
-    await delay(QUIET_MS)
     t.same(server.requests.filter(request => request.url === '/three').map(request => request.authorization), ['Bearer from-the-page'], 'one request, with the header')
   })
 
@@ -155,30 +158,27 @@ t.test('the client in Chromium against the plugin', async t => {
   await t.test('abort stops the stream and nothing reconnects', async t => {
     sourceDone = deferred()
     const before = server.requests.length
-    const count = await page.evaluate(async () => {
+    const count = await within(page.evaluate(async () => {
       const controller = new AbortController()
       let n = 0
       for await (const event of window.client.subscribe('/endless', { signal: controller.signal, retryMs: 10 })) {
         if (event.type === 'message' && ++n === 3) controller.abort()
       }
       return n
-    })
+    }), 'the subscription to end on abort', ENDS_WITHIN_MS)
     t.equal(count, 3)
-    await sourceDone.promise
-    t.pass('the source saw the browser go')
-    await delay(QUIET_MS)
+    t.equal(await within(sourceDone.promise.then(() => 'finished'), 'the route\'s source to see the browser go'), 'finished', 'the source saw the browser go')
     t.equal(server.requests.length, before + 1, 'no reconnection')
   })
 
   await t.test('a 204 stops for good', async t => {
     const before = server.requests.length
-    t.same(await page.evaluate(async () => {
+    t.same(await within(page.evaluate(async () => {
       const subscription = window.client.subscribe('/gone', { retryMs: 10, onEvent: () => {} })
       await subscription.done
       return 'done'
-    }), 'done')
-    await delay(QUIET_MS)
-    t.equal(server.requests.length, before + 1)
+    }), 'the subscription to end after a 204', ENDS_WITHIN_MS), 'done')
+    t.equal(server.requests.length, before + 1, 'one request: no reconnection after the 204')
   })
 
   await t.test('the retry: hint sets the reconnection time', async t => {
@@ -228,8 +228,7 @@ t.test('the client in Chromium against the plugin', async t => {
       }
     })
     t.same(result, { items: [1, 2, 3], name: 'AbortError' }, 'the loop throws the abort reason after the third item')
-    await sourceDone.promise
-    t.pass('the source saw the browser go')
+    t.equal(await within(sourceDone.promise.then(() => 'finished'), 'the route\'s source to see the browser go'), 'finished', 'the source saw the browser go')
   })
 
   t.same(problems, [], 'no script errors in the page')

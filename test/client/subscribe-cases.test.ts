@@ -2,10 +2,13 @@
 // that ignores its signal, responses without a body, malformed error events, option errors,
 // and the reconnection arithmetic.
 import t from 'tap'
-import { CLIENT_ERROR_CODES, StreamClientError, isStreamClientError, subscribe, type FetchLike } from '../../lib/client/index.js'
+import { StreamClientError, isStreamClientError, subscribe } from '../../lib/client/index.js'
+import { CLIENT_ERROR_CODES } from '../../lib/client/client-error.js'
+import type { FetchLike } from '../../lib/client/subscribe-options.js'
 import { reconnectDelay, retryAfterMs, sleep } from '../../lib/client/reconnect-delay.js'
 import { collect, rejection } from './fixtures.js'
 import { deferred } from '../helpers/deferred.js'
+import { reached } from '../helpers/bounded-wait.js'
 
 const SSE = { 'content-type': 'text/event-stream; charset=utf-8' }
 
@@ -87,8 +90,7 @@ t.test('a fetch that ignores its signal cannot hold close(); its late response i
   subscription.close()
   await subscription.done
   late.resolve(new Response(body, { headers: SSE }))
-  await cancelled.promise
-  t.pass('the body of the response that came after close() was cancelled')
+  await reached(t, cancelled.promise, 'the body of the response that came after close() was cancelled')
 })
 
 t.test('a fetch that ignores its signal and fails later: the failure goes nowhere', async t => {
@@ -245,13 +247,12 @@ t.test('retryAfterMs: seconds or an HTTP date', async t => {
 })
 
 t.test('sleep resolves early on abort, and at once when already aborted', async t => {
-  await sleep(60_000, AbortSignal.abort())
+  await reached(t, sleep(60_000, AbortSignal.abort()), 'an already aborted sleep resolves at once', 5000)
   const controller = new AbortController()
   const slept = sleep(60_000, controller.signal)
   controller.abort()
-  await slept
-  await sleep(1, new AbortController().signal)
-  t.pass()
+  await reached(t, slept, 'a sleep resolves on abort', 5000)
+  await reached(t, sleep(1, new AbortController().signal), 'a short sleep resolves', 5000)
 })
 
 t.test('isStreamClientError', async t => {

@@ -3,14 +3,17 @@
 // hub resets and error responses.
 import { setTimeout as delay } from 'node:timers/promises'
 import t from 'tap'
-import { CLIENT_ERROR_CODES, isStreamClientError, subscribe, type StreamClientError, type SubscriptionEvent } from '../../lib/client/index.js'
+import { isStreamClientError, subscribe, type StreamClientError, type SubscriptionEvent } from '../../lib/client/index.js'
+import { CLIENT_ERROR_CODES } from '../../lib/client/client-error.js'
 import { errors, sse } from '../../lib/index.js'
 import { createHub } from '../../lib/hub/create-hub.js'
 import { collect, rejection, startServer, type SequenceEvents } from './fixtures.js'
+import { reached, within } from '../helpers/bounded-wait.js'
 import { deferred } from '../helpers/deferred.js'
 
-// Absence of a reconnection can only be seen by waiting: several reconnection times.
-const QUIET_MS = 300
+// A subscription that has ended has run its reconnection loop to the end, so "no
+// reconnection" is read from the server when it ends; one that keeps reconnecting never
+// ends, and the bound fails it with a message.
 
 function ns (events: Array<SubscriptionEvent<string, unknown>>): number[] {
   return events.map(event => (event.data as { n: number }).n)
@@ -23,14 +26,15 @@ t.test('an Authorization header reaches the route, events are typed, the end eve
   t.teardown(() => server.app.close())
   const subscription = subscribe<SequenceEvents>(`${server.url}/three`, { headers: { authorization: 'Bearer s3cret' } })
   const seen: Array<{ n: number, auth: string | null }> = []
-  for await (const event of subscription) {
-    if (event.type === 'tick') seen.push(event.data)
-  }
+  await within((async () => {
+    for await (const event of subscription) {
+      if (event.type === 'tick') seen.push(event.data)
+    }
+  })(), 'the subscription to end after the end event')
   t.same(seen, [1, 2, 3].map(n => ({ n, auth: 'Bearer s3cret' })))
   t.equal(server.requests[0]?.authorization, 'Bearer s3cret', 'the route saw the header')
   t.equal(subscription.lastEventId, '3')
   await subscription.done
-  await delay(QUIET_MS)
   t.equal(server.requests.length, 1, 'the end event stops reconnection')
 })
 
@@ -82,15 +86,15 @@ t.test('abort stops the stream at once and nothing reconnects', async t => {
   const controller = new AbortController()
   const subscription = subscribe(`${server.url}/endless`, { signal: controller.signal, retryMs: 10 })
   let count = 0
-  for await (const event of subscription) {
-    t.equal(event.type, 'message', 'an unnamed event is a message')
-    if (++count === 3) controller.abort()
-  }
+  await within((async () => {
+    for await (const event of subscription) {
+      t.equal(event.type, 'message', 'an unnamed event is a message')
+      if (++count === 3) controller.abort()
+    }
+  })(), 'the subscription to end on abort')
   t.equal(count, 3, 'no event after the abort: the loop ended quietly')
   await subscription.done
-  await sourceDone.promise
-  t.pass('the server saw the client go: the source finally ran')
-  await delay(QUIET_MS)
+  await reached(t, sourceDone.promise, 'the server saw the client go: the source finally ran')
   t.equal(server.requests.length, 1, 'no reconnection')
 })
 
@@ -100,9 +104,8 @@ t.test('a 204 stops for good', async t => {
   })
   t.teardown(() => server.app.close())
   const events = collect(subscribe(`${server.url}/gone`, { retryMs: 10 }))
-  await events.ended
+  await within(events.ended, 'the subscription to end after a 204')
   t.same(events.items, [])
-  await delay(QUIET_MS)
   t.equal(server.requests.length, 1, 'no reconnection after 204')
 })
 
@@ -173,11 +176,10 @@ t.test('stream-error becomes a typed error with the server\'s code, and ends the
   })
   t.teardown(() => server.app.close())
   const events = collect(subscribe(`${server.url}/fails`, { retryMs: 10 }))
-  const err = await rejection(events.ended)
+  const err = await within(rejection(events.ended), 'the subscription to fail on the stream-error')
   t.ok(isStreamClientError(err))
   t.match(err, { code: 'FST_STREAM_SOURCE_FAILED', message: 'fastify-stream: the stream source failed', status: undefined })
   t.same(events.items.map(event => event.data), ['first'])
-  await delay(QUIET_MS)
   t.equal(server.requests.length, 1, 'a failed source is not retried')
 })
 

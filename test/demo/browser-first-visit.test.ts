@@ -8,6 +8,7 @@
 import t from 'tap'
 import { WAIT, launchChromium, openDashboard, saveScreenshot, waitLive } from '../helpers/browser.js'
 import { listenDemo, openStream } from '../helpers/demo-clients.js'
+import { reached } from '../helpers/bounded-wait.js'
 
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
 const DESKTOP = { viewport: { width: 1280, height: 900 } }
@@ -91,8 +92,7 @@ t.test('on a 390 px phone the page fits the screen, the table scrolls in its car
   await page.tap('#chat-text')
   await page.keyboard.type(text)
   await page.tap('#chat-form button[type="submit"]')
-  await page.waitForFunction(sent => Array.from(document.querySelectorAll('#chat-log .chat-text'), node => node.textContent).includes(sent), text, WAIT)
-  t.pass('a message typed and sent on the phone arrives')
+  await reached(t, page.waitForFunction(sent => Array.from(document.querySelectorAll('#chat-log .chat-text'), node => node.textContent).includes(sent), text, WAIT), 'a message typed and sent on the phone arrives')
   await page.evaluate(() => window.scrollTo(0, 0))
   await saveScreenshot(page, 'dashboard-390')
   t.same(problems, [], 'no script or console errors')
@@ -105,9 +105,8 @@ t.test('on a first visit, the charts show the recent window and the chat its rec
   t.teardown(() => context.close())
   const started = performance.now()
   const { page, problems } = await openDashboard(context, demo.url)
-  await page.waitForFunction(([points, messages]) => Number(document.getElementById('chart-cpu')?.dataset.points) >= points &&
-    Number(document.getElementById('chat-log')?.dataset.messages) >= messages, [HISTORY, CHAT.length + 1], { timeout: AT_ONCE_MS })
-  t.pass(`within ${AT_ONCE_MS} ms: at least ${HISTORY} samples per chart and the ${CHAT.length + 1} messages so far`)
+  await reached(t, page.waitForFunction(([points, messages]) => Number(document.getElementById('chart-cpu')?.dataset.points) >= points &&
+    Number(document.getElementById('chat-log')?.dataset.messages) >= messages, [HISTORY, CHAT.length + 1], { timeout: AT_ONCE_MS }), `within ${AT_ONCE_MS} ms: at least ${HISTORY} samples per chart and the ${CHAT.length + 1} messages so far`)
   t.comment(`shown after ${Math.round(performance.now() - started)} ms`)
 
   const shown = await page.evaluate(() => ({

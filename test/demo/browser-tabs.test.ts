@@ -10,6 +10,7 @@ import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
 import { WAIT, launchChromium, newestSample, openDashboard, waitLive, waitNewerSample, type DashboardTab } from '../helpers/browser.js'
 import { listenDemo } from '../helpers/demo-clients.js'
+import { reached } from '../helpers/bounded-wait.js'
 
 const TABS = 10
 const EXPORT_ROWS = 1_000_000
@@ -27,11 +28,13 @@ function role (page: Page): Promise<string | undefined> {
 }
 
 async function keepChanging (t: Test, tabs: DashboardTab[], label: string): Promise<void> {
-  for (let round = 0; round < 2; round++) {
-    const before = await Promise.all(tabs.map(tab => newestSample(tab.page)))
-    await Promise.all(tabs.map((tab, i) => waitNewerSample(tab.page, before[i] as number)))
+  const twoNewerSamples = async (): Promise<void> => {
+    for (let round = 0; round < 2; round++) {
+      const before = await Promise.all(tabs.map(tab => newestSample(tab.page)))
+      await Promise.all(tabs.map((tab, i) => waitNewerSample(tab.page, before[i] as number)))
+    }
   }
-  t.pass(`${label}: the numbers from the server keep changing in every tab`)
+  await reached(t, twoNewerSamples(), `${label}: the numbers from the server keep changing in every tab`)
 }
 
 t.test(`${TABS} tabs in one profile load, share one stream and stay live`, { skip: browser === undefined }, async t => {
@@ -39,8 +42,7 @@ t.test(`${TABS} tabs in one profile load, share one stream and stay live`, { ski
   t.teardown(() => context.close())
   // All at once, as a restored session opens them.
   const tabs = await Promise.all(Array.from({ length: TABS }, () => openDashboard(context, demo.url)))
-  await Promise.all(tabs.map(tab => waitLive(tab.page)))
-  t.pass(`all ${TABS} tabs loaded, each with data and every panel open`)
+  await reached(t, Promise.all(tabs.map(tab => waitLive(tab.page))), `all ${TABS} tabs loaded, each with data and every panel open`)
   t.equal(demo.app.streams.open, 1, 'the browser holds one stream for all of them')
   t.same((await Promise.all(tabs.map(tab => role(tab.page)))).sort(), [...Array(TABS - 1).fill('follower'), 'leader'], 'one leads, the others follow')
   await keepChanging(t, tabs, `${TABS} tabs`)
@@ -50,14 +52,12 @@ t.test(`${TABS} tabs in one profile load, share one stream and stay live`, { ski
   await sender.fill('#chat-name', 'ada')
   await sender.fill('#chat-text', text)
   await sender.click('#chat-form button[type="submit"]')
-  await Promise.all(tabs.map(tab => tab.page.waitForFunction(sent => Array.from(document.querySelectorAll('#chat-log .chat-text'), node => node.textContent).includes(sent), text, WAIT)))
-  t.pass('a message posted in one tab appears in all of them')
+  await reached(t, Promise.all(tabs.map(tab => tab.page.waitForFunction(sent => Array.from(document.querySelectorAll('#chat-log .chat-text'), node => node.textContent).includes(sent), text, WAIT))), 'a message posted in one tab appears in all of them')
 
   await tabs[7]!.page.click('#feed-toggle')
   await Promise.all(tabs.map(tab => tab.page.waitForSelector('#conn-feed[data-state="paused"]', WAIT)))
   await tabs[2]!.page.click('#feed-toggle')
-  await Promise.all(tabs.map(tab => tab.page.waitForSelector('#conn-feed[data-state="open"]', WAIT)))
-  t.pass('pausing the feed in one tab pauses it in all, as does resuming')
+  await reached(t, Promise.all(tabs.map(tab => tab.page.waitForSelector('#conn-feed[data-state="open"]', WAIT))), 'pausing the feed in one tab pauses it in all, as does resuming')
 
   const leader = (await Promise.all(tabs.map(tab => role(tab.page)))).indexOf('leader')
   const [closed] = tabs.splice(leader, 1)

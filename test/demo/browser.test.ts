@@ -10,6 +10,7 @@ import t from 'tap'
 import type { Page } from 'playwright-core'
 import { WAIT, launchChromium, openDashboard, saveScreenshot, waitLive } from '../helpers/browser.js'
 import { listenDemo, type ListeningDemo } from '../helpers/demo-clients.js'
+import { reached } from '../helpers/bounded-wait.js'
 
 const CHARTS = ['chart-cpu', 'chart-memory', 'chart-delay', 'chart-streams']
 const PANELS = ['conn-monitor', 'conn-feed', 'conn-chat']
@@ -46,15 +47,14 @@ t.test('a panel whose stream delivers nothing says stale, not open, and recovers
   // page, as with a stalled server or a proxy that buffers.
   streams[0]!.cork()
   const stalled = performance.now()
-  await waitPanels(page, 'stale')
-  t.pass(`every panel says stale after ${Math.round(performance.now() - stalled)} ms of silence`)
+  await reached(t, waitPanels(page, 'stale'), 'every panel says stale once its stream goes silent')
+  t.comment(`after ${Math.round(performance.now() - stalled)} ms of silence`)
   for (const id of PANELS) {
     t.equal(await page.textContent(`#${id} .conn-state`), 'stale', `${id} says stale`)
     t.match(await page.textContent(`#${id} .conn-rate`), /^silent \d+ s$/, `${id} says for how long`)
   }
   streams[0]!.uncork()
-  await waitPanels(page, 'open')
-  t.pass('and open again once events arrive')
+  await reached(t, waitPanels(page, 'open'), 'and open again once events arrive')
   t.same(problems, [], 'no script or console errors')
 })
 
@@ -67,10 +67,8 @@ t.test('the dashboard streams live, and reconnects and resumes across a server r
   const { page, problems } = await openDashboard(context, demo.url)
   t.equal(await page.title(), 'fastify-stream · live demo')
 
-  await page.waitForFunction(ids => ids.every(id => Number(document.getElementById(id)?.dataset.points) >= 3), CHARTS, WAIT)
-  t.pass('every chart has at least 3 points')
-  await page.waitForFunction(() => document.querySelectorAll('#users-body tr').length >= 3, undefined, WAIT)
-  t.pass('the user table has at least 3 rows')
+  await reached(t, page.waitForFunction(ids => ids.every(id => Number(document.getElementById(id)?.dataset.points) >= 3), CHARTS, WAIT), 'every chart has at least 3 points')
+  await reached(t, page.waitForFunction(() => document.querySelectorAll('#users-body tr').length >= 3, undefined, WAIT), 'the user table has at least 3 rows')
   await waitPanels(page, 'open')
   for (const id of PANELS) t.equal(await page.textContent(`#${id} .conn-state`), 'open', `${id} says open`)
   t.match(await page.textContent('#tile-rss'), /\d+(\.\d)? MB/, 'the tiles show metrics')
@@ -80,8 +78,7 @@ t.test('the dashboard streams live, and reconnects and resumes across a server r
 
   // Restart: stop the server, wait until the page has noticed, start a new one on the port.
   await demo.app.close()
-  await page.waitForSelector('#conn-feed[data-state="reconnecting"]', WAIT)
-  t.pass('the feed indicator shows the reconnect')
+  await reached(t, page.waitForSelector('#conn-feed[data-state="reconnecting"]', WAIT), 'the feed indicator shows the reconnect')
   const lastBefore = Math.max(...await tableIds(page))
   demo = await listenDemo(CONFIG, port)
 

@@ -7,6 +7,7 @@
 import { test, type Test } from 'tap'
 import type { EventSourceMessage } from 'eventsource-parser'
 import { listenDemo, openStream, type ListeningDemo, type StreamReader } from '../helpers/demo-clients.js'
+import { reached } from '../helpers/bounded-wait.js'
 
 const SSE = { accept: 'text/event-stream' }
 const CURSOR = /^(\d+)\.(\d+)\.([^.]*)$/
@@ -99,8 +100,7 @@ test('feed=off carries no users; a cursor from elsewhere is a first visit; SSE o
   t.same(quiet.events.filter(event => event.event === 'chat').map(event => JSON.parse(event.data).text), ['hello'])
 
   const foreign = await live(t, `${url}/api/live?feed=off`, { 'last-event-id': 'not-a-cursor' })
-  await until(foreign, event => event.event === 'chat')
-  t.pass('an id this route did not write gets the recent chat, as a first visit does')
+  await reached(t, until(foreign, event => event.event === 'chat'), 'an id this route did not write gets the recent chat, as a first visit does')
 
   const stale = await live(t, `${url}/api/live?feed=off`, { 'last-event-id': '0.0.0123456789ab-3' })
   const events = await until(stale, event => event.event === 'chat')

@@ -28,3 +28,24 @@ export async function pollUntil (check: () => Promise<boolean>, what: string, ms
     await new Promise(resolve => setTimeout(resolve, 25))
   }
 }
+
+/** The part of a tap test that {@link reached} records on. */
+interface Asserts {
+  pass: (message: string) => boolean
+  fail: (message: string) => boolean
+}
+
+/**
+ * Awaits `wait` (bounded by `ms`) and records it as one assertion named `message`: a pass
+ * once it settles, or a failure that says what was awaited and why it did not come, rather
+ * than a test that only times out.
+ * @returns whether it came, so a test can skip what depends on it.
+ */
+export async function reached (t: Asserts, wait: Promise<unknown>, message: string, ms = 20_000): Promise<boolean> {
+  try {
+    await within(wait, message, ms)
+    return t.pass(message)
+  } catch (err) {
+    return t.fail(`${message}: ${(err as Error).message}`)
+  }
+}

@@ -1,6 +1,6 @@
 // The package as a user gets it: `npm pack` from this checkout, checked by the ecosystem's own
 // tools (@arethetypeswrong/cli, publint), installed with fastify into a fresh project, type
-// checked under each moduleResolution, and the README's runnable examples run as pasted.
+// checked under each moduleResolution, and the docs' runnable examples run as pasted.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { once } from 'node:events'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -10,13 +10,13 @@ import path from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
+import { docExamples, type DocExample } from '../helpers/doc-examples.js'
 import { openStream } from '../helpers/stream-client.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = path.join(ROOT, 'node_modules', '.bin')
-const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-// The README's examples listen where a user's would.
-const README_PORT = 3000
+// The docs' examples listen where a user's would.
+const EXAMPLE_PORT = 3000
 
 function run (command: string, args: string[], cwd: string): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'error' } })
@@ -68,7 +68,9 @@ t.test('@arethetypeswrong/cli finds no problem (ESM-only profile)', async t => {
   // attw exits non-zero on any problem that the profile does not ignore (node10 and
   // require() of ESM are ignored: the package is ESM only, as its engines allow).
   t.equal(result.status, 0, result.stdout + result.stderr)
-  t.match(result.stdout, /fastify-stream\/core/, 'both entry points were checked')
+  for (const entry of ['fastify-stream/hub', 'fastify-stream/metrics', 'fastify-stream/core', 'fastify-stream/client']) {
+    t.match(result.stdout, entry, `${entry} was checked`)
+  }
 })
 
 t.test('publint reports no error or warning', async t => {
@@ -109,15 +111,6 @@ t.test('the installed package type-checks with strict and skipLibCheck false', a
   }
 })
 
-/** The first ```js block after `heading` in the README. */
-function codeBlockAfter (heading: string): string {
-  const at = README.indexOf(heading)
-  if (at < 0) throw new Error(`the README has no ${heading}`)
-  const match = /```js\n([\s\S]*?)```/.exec(README.slice(at))
-  if (match === null) throw new Error(`no js block after ${heading}`)
-  return match[1] as string
-}
-
 /** Runs `code` as pasted in the installed project; resolves once its port accepts connections. */
 async function runExample (t: Test, name: string, code: string): Promise<string> {
   const file = path.join(project, `${name}.mjs`)
@@ -134,18 +127,17 @@ async function runExample (t: Test, name: string, code: string): Promise<string>
   for (let attempt = 0; attempt < 200; attempt++) {
     if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr}`)
     const connected = await new Promise<boolean>(resolve => {
-      const socket = net.connect(README_PORT, '127.0.0.1', () => { socket.destroy(); resolve(true) }).on('error', () => resolve(false))
+      const socket = net.connect(EXAMPLE_PORT, '127.0.0.1', () => { socket.destroy(); resolve(true) }).on('error', () => resolve(false))
     })
-    if (connected) return `http://127.0.0.1:${README_PORT}`
+    if (connected) return `http://127.0.0.1:${EXAMPLE_PORT}`
     await delay(50)
   }
-  throw new Error(`${name} never listened on ${README_PORT}: ${stderr}`)
+  throw new Error(`${name} never listened on ${EXAMPLE_PORT}: ${stderr}`)
 }
 
-t.test('the README examples run as pasted from the installed tarball', async t => {
-  t.equal(installed.status, 0)
-  await t.test('quick start: ticks, resume from Last-Event-ID, NDJSON', async t => {
-    const url = await runExample(t, 'quick-start', codeBlockAfter('## Quick start'))
+/** What each runnable example must do once it listens; one entry per `<!-- runs: NAME -->`. */
+const checks: Record<string, (t: Test, url: string) => Promise<void>> = {
+  'quick-start': async (t, url) => {
     const fresh = await openStream(`${url}/ticks`, { accept: 'text/event-stream' })
     await fresh.waitFor(text => text.includes('id: 2\n'))
     t.match(fresh.text, /^:\n\nevent: tick\nid: 1\ndata: \{"i":1\}\n\nevent: tick\nid: 2\n/)
@@ -160,27 +152,39 @@ t.test('the README examples run as pasted from the installed tarball', async t =
     const ndjson = await openStream(`${url}/ticks`)
     t.equal(await ndjson.waitFor(text => text.includes('\n')), '{"i":1}\n')
     ndjson.close()
-  })
-  await t.test('fastify-stream/core on plain node:http', async t => {
-    const url = await runExample(t, 'core', codeBlockAfter('### `fastify-stream/core`'))
+  },
+  core: async (t, url) => {
     const client = await openStream(url, { accept: 'text/event-stream' })
     await client.ended
     t.equal(client.text, ':\n\nevent: hello\ndata: world\n\nevent: end\ndata:\n\n')
-  })
-  await t.test('Prometheus metrics: the example serves the stream counters', async t => {
-    const url = await runExample(t, 'prometheus', codeBlockAfter('### Prometheus metrics'))
+  },
+  metrics: async (t, url) => {
     const text = await (await fetch(`${url}/metrics`)).text()
     t.match(text, /# TYPE fastify_stream_open gauge\nfastify_stream_open 0\n/)
     t.match(text, /# TYPE fastify_stream_opened_total counter/)
     t.match(text, /process_cpu_user_seconds_total/, 'with the process metrics')
-  })
-  await t.test('the hub: a published chat message reaches a subscriber', async t => {
-    const url = await runExample(t, 'hub', codeBlockAfter('## The broadcast hub'))
+  },
+  hub: async (t, url) => {
     const subscriber = await openStream(`${url}/chat`, { accept: 'text/event-stream' })
     const posted = await fetch(`${url}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"hi"}' })
     const { id } = await posted.json() as { id: string }
     await subscriber.waitFor(text => text.includes('data: {"text":"hi"}'))
     t.match(subscriber.text, `event: chat\nid: ${id}\ndata: {"text":"hi"}\n\n`)
     subscriber.close()
-  })
+  }
+}
+
+t.test('the docs\' examples run as pasted from the installed tarball', async t => {
+  t.equal(installed.status, 0)
+  const examples: DocExample[] = docExamples()
+  t.same(examples.map(example => example.name).sort(), Object.keys(checks).sort(), 'every marked example has a check, and every check an example')
+  for (const example of examples) {
+    const check = checks[example.name]
+    if (check === undefined) continue
+    // One at a time: they all listen on the same port, as a user's would.
+    await t.test(`${example.file}: ${example.name}`, async t => {
+      const url = await runExample(t, example.name, example.code)
+      await check(t, url)
+    })
+  }
 })

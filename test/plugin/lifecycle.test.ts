@@ -8,6 +8,7 @@ import { listenApp } from '../helpers/app.js'
 import { deferred } from '../helpers/deferred.js'
 import { waitUntilStable } from '../helpers/wait-stable.js'
 import { countOf, openStream } from '../helpers/stream-client.js'
+import { reached } from '../helpers/bounded-wait.js'
 
 const SSE = { accept: 'text/event-stream' }
 
@@ -164,8 +165,7 @@ t.test('an object-mode Readable is streamed and destroyed when the client leaves
   const client = await openStream(url, SSE)
   await client.waitFor(text => text.includes('data: {"n":1}'))
   client.close()
-  await destroyed.promise
-  t.pass('the Readable was destroyed')
+  await reached(t, destroyed.promise, 'the Readable was destroyed')
 })
 
 t.test('heartbeats go out only when the stream is idle', async t => {
@@ -189,8 +189,7 @@ t.test('heartbeats go out only when the stream is idle', async t => {
   const busy = await openStream(url + '/busy', SSE)
   await busy.waitFor(text => text.includes('data: 39\n\n'))
   t.equal(countOf(busy.text, ':\n\n'), 1, 'a busy stream sends only its preamble, no heartbeat')
-  await busy.waitFor(text => countOf(text, ':\n\n') >= 2)
-  t.pass('a heartbeat follows once it goes idle')
+  await reached(t, busy.waitFor(text => countOf(text, ':\n\n') >= 2), 'a heartbeat follows once it goes idle')
   release.resolve()
   t.ok(app.streams.heartbeats >= 3, 'two idle heartbeats and one after the busy phase were counted')
 })

@@ -129,7 +129,7 @@ t.test('events acknowledged by a master its replica never received: the follower
   t.equal(reset!.event, 'reset')
   await resumer.return()
 
-  // The limit the README states: a client whose cursor is before the lost events replays
+  // The limit docs/redis.md states: a client whose cursor is before the lost events replays
   // the survivors, and nothing in the promoted replica says that five are missing.
   const early = b.subscribe(topic, { lastEventId: kept })
   const first = (await within(early.next(), 'the early resumer\'s first event')).value as SseEvent

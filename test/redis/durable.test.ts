@@ -2,7 +2,7 @@
 // event (Redis WAIT on the connection that wrote it), so a failover after a replication cut
 // loses nothing acknowledged, and a client resuming from before the cut skips nothing.
 // Without it, the same fault loses acknowledged events that a resuming client never hears
-// of: the limit the README states. A real master and replica, killed and promoted.
+// of: the limit docs/redis.md states. A real master and replica, killed and promoted.
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { errors, type SseEvent } from '../../lib/index.js'
@@ -109,7 +109,7 @@ t.test('without minReplicas, the same fault loses acknowledged events and a clie
   const promoted = await hubOn(t, replica)
   const after = await promoted.publish('t', 'after')
   const replayed = await replayAfter(promoted, 't', cursor, 1)
-  t.same(replayed.map(event => event.id), [after], 'the three acknowledged events are gone, and the replay jumps over them with no reset: the limit the README states')
+  t.same(replayed.map(event => event.id), [after], 'the three acknowledged events are gone, and the replay jumps over them with no reset: the limit docs/redis.md states')
 })
 
 t.test('per publish: minReplicas and replicaTimeoutMs override the adapter\'s; a retry with the idempotency key confirms the first write', async t => {

@@ -2,19 +2,17 @@
 // items and the client's subscribe<M>() events; readNdjson<T>() types its items.
 import { expect, test } from 'tstyche'
 import {
-  CLIENT_ERROR_CODES,
   StreamClientError,
   readNdjson,
   subscribe,
   type EventOf,
   type EventSubscription,
-  type ResetEventData,
-  type StreamErrorCode,
+  type ResetData as ClientResetData,
   type SubscribeOptions,
   type SubscriptionEvent
 } from '../../lib/client/index.js'
 import { sse, type SseEvent } from '../../lib/index.js'
-import type { ResetData } from '../../lib/hub/reset-event.js'
+import type { ResetData } from '../../lib/hub/index.js'
 
 interface ChatEvents {
   chat: { text: string, from: string }
@@ -49,7 +47,7 @@ test('subscribe<M>(): checking event.type narrows event.data', async () => {
     expect(event.id).type.toBe<string | undefined>()
     if (event.type === 'chat') expect(event.data).type.toBe<{ text: string, from: string }>()
     if (event.type === 'message') expect(event.data).type.toBe<string>()
-    if (event.type === 'reset') expect(event.data).type.toBe<ResetEventData>()
+    if (event.type === 'reset') expect(event.data).type.toBe<ResetData>()
   }
 })
 
@@ -80,7 +78,7 @@ test('subscribe() options', () => {
 })
 
 test('the client\'s reset data is the hub\'s', () => {
-  expect<ResetEventData>().type.toBe<ResetData>()
+  expect<ClientResetData>().type.toBe<ResetData>()
 })
 
 test('readNdjson<T>()', async () => {
@@ -90,9 +88,8 @@ test('readNdjson<T>()', async () => {
 })
 
 test('errors carry a FST_STREAM_ code and a status', () => {
-  const err = new StreamClientError(CLIENT_ERROR_CODES.NETWORK, 'fastify-stream: x')
-  expect(err.code).type.toBe<StreamErrorCode>()
+  const err = new StreamClientError('FST_STREAM_CLIENT_NETWORK', 'fastify-stream: x')
+  expect(err.code).type.toBe<`FST_STREAM_${string}`>()
   expect(err.status).type.toBe<number | undefined>()
-  expect(CLIENT_ERROR_CODES.RETRIES_EXHAUSTED).type.toBe<'FST_STREAM_CLIENT_RETRIES_EXHAUSTED'>()
   expect(StreamClientError).type.not.toBeConstructableWith('NOT_OURS', 'x')
 })

@@ -1,9 +1,12 @@
 // A TypeScript consumer of the packed package, checked under each moduleResolution by
-// test/package/tarball.test.ts: both entry points, reply.stream, the hub and typed errors.
+// test/package/tarball.test.ts: every entry point, reply.stream, the hub, metrics and typed errors.
 import Fastify from 'fastify'
-import fastifyStream, { createMemoryAdapter, errors, sse, type HubAdapterFactory, type ReplySourceContext, type StreamCounters } from 'fastify-stream'
-import { createHub, createSseEncoder, errors as coreErrors, streamResponse, type HubAdapterFactory as CoreAdapterFactory } from 'fastify-stream/core'
-import { readNdjson, subscribe } from 'fastify-stream/client'
+import fastifyStream, { errors, sse, type Hub, type ReplySourceContext, type StreamCounters } from 'fastify-stream'
+import { createHub, createMemoryAdapter, type HubAdapterFactory, type ResetData } from 'fastify-stream/hub'
+import { registerStreamMetrics } from 'fastify-stream/metrics'
+import { encodeSseEvent, errors as coreErrors, streamResponse } from 'fastify-stream/core'
+import { readNdjson, subscribe, type ResetData as ClientResetData } from 'fastify-stream/client'
+import { Registry } from 'prom-client'
 
 /** true only when T is `any`: errors must be precisely typed, never `any`. */
 type IsAny<T> = 0 extends 1 & T ? true : false
@@ -26,20 +29,21 @@ const notAny: IsAny<typeof errors.FST_STREAM_INVALID_OPTION> = false
 const sameErrors: typeof errors = coreErrors
 const id: Promise<string> = app.hub.publish('chat', { text: 'hi' })
 const adapter: HubAdapterFactory = createMemoryAdapter()
-const sameFactory: CoreAdapterFactory = adapter
-const hub = createHub({ historySize: 10, adapter: sameFactory })
-const encoder = createSseEncoder({ retryMs: 1000 })
-const frame: string = encoder.encode(sse({ data: 'x' }))
+const hub: Hub = createHub({ historySize: 10, adapter })
+const frame: string = encodeSseEvent(sse({ data: 'x' }))
 const handler: typeof streamResponse = streamResponse
+registerStreamMetrics(app, { registry: new Registry() })
+const reset: ClientResetData = { reason: 'expired', earliest: null } satisfies ResetData
 
 interface ChatEvents { chat: { text: string } }
 async function readChat (): Promise<string[]> {
   const texts: string[] = []
   for await (const event of subscribe<ChatEvents>('http://127.0.0.1:3000/chat', { headers: { authorization: 'Bearer x' } })) {
     if (event.type === 'chat') texts.push(event.data.text)
+    else if (event.type === 'reset') texts.push(event.data.reason)
   }
   for await (const item of readNdjson<{ n: number }>(fetch('http://127.0.0.1:3000/n'))) texts.push(String(item.n))
   return texts
 }
 
-export { open, code, status, notAny, sameErrors, id, hub, frame, handler, readChat }
+export { open, code, status, notAny, sameErrors, id, hub, frame, handler, reset, readChat }
