@@ -15,6 +15,7 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js'
 
 const WAIT_MS = 10_000
 const REPLICA_TIMEOUT_MS = 200
+const HEALTHY_REPLICA_TIMEOUT_MS = 1500
 
 /** A master with one replica in sync; both stopped in teardown. */
 async function masterAndReplica (t: Test): Promise<{ master: RedisServer, replica: RedisServer, admin: (server: RedisServer) => Redis }> {
@@ -80,13 +81,15 @@ async function replayAfter (hub: Hub, topic: string, cursor: string, count: numb
 
 t.test('minReplicas: 1 — a failover after a replication cut loses no acknowledged event, and a resuming client skips nothing', async t => {
   const { master, replica, admin } = await masterAndReplica(t)
-  const hub = await hubOn(t, master, { minReplicas: 1, replicaTimeoutMs: REPLICA_TIMEOUT_MS })
+  // A healthy replica gets the adapter's generous wait (a loaded machine can take more than
+  // 200 ms to answer WAIT); the publishes during the cut use a short one so the test stays quick.
+  const hub = await hubOn(t, master, { minReplicas: 1, replicaTimeoutMs: HEALTHY_REPLICA_TIMEOUT_MS })
   const cursor = await hub.publish('t', 'before')
   const acked = [(await hub.publish('t', 'replicated 1')), (await hub.publish('t', 'replicated 2'))]
   t.same(await admin(replica).xrange('durable:{t}:stream', '-', '+').then(entries => entries.map(([id]) => id)), [cursor, ...acked], 'resolved only once the replica had them')
 
   let during = { acked: [] as string[], failures: [] as string[] }
-  await cutAndFailOver(master, replica, admin, async () => { during = await publishSome(hub, 't', 3) })
+  await cutAndFailOver(master, replica, admin, async () => { during = await publishSome(hub, 't', 3, { replicaTimeoutMs: REPLICA_TIMEOUT_MS }) })
   t.same(during.acked, [], 'no publish is acknowledged while no replica confirms it')
   t.same(during.failures, Array(3).fill('FST_STREAM_HUB_OUTCOME_UNKNOWN'), 'each one says its outcome is unknown')
 
