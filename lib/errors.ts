@@ -89,6 +89,16 @@ export const errors = {
     500,
     TypeError
   ),
+  /**
+   * An item does not match the item schema its route declares (with `validateItems`), or is an
+   * SSE event the route does not declare. Ends that one stream; the message names the path.
+   */
+  FST_STREAM_INVALID_ITEM: defineError(
+    'FST_STREAM_INVALID_ITEM',
+    'fastify-stream: an item does not match the route\'s item schema: %s',
+    500,
+    TypeError
+  ),
   /** The request's `Accept` header admits none of the formats the route offers. */
   FST_STREAM_NOT_ACCEPTABLE: defineError(
     'FST_STREAM_NOT_ACCEPTABLE',

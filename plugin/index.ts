@@ -13,6 +13,7 @@ import type { StreamSource } from '../lib/write-path/source.js'
 import { decorateHub } from './decorate-hub.js'
 import { resolveOptions, type FastifyStreamOptions, type ReplyStreamOptions } from './options.js'
 import { startStream } from './reply-stream.js'
+import { watchStreamRoutes } from './route-streams.js'
 import { createRegistry } from './stream-registry.js'
 import type { ReplySourceContext } from './types.js'
 
@@ -27,6 +28,7 @@ const plugin: FastifyPluginAsync<FastifyStreamOptions> = async function fastifyS
   const registry = createRegistry(options, message => fastify.log.warn(message))
 
   fastify.decorate('streams', { getter: () => registry.counters })
+  watchStreamRoutes(fastify, options)
   decorateHub(fastify, rawOptions.hub)
   fastify.decorateRequest('lastEventId', {
     getter () {
@@ -56,6 +58,8 @@ export { errors, isStreamError, type StreamError } from '../lib/errors.js'
 export type { StreamFormat } from '../lib/framing/encoder.js'
 export { sse, type SseEvent, type SseFields } from '../lib/framing/sse-event.js'
 export { INVALID_LAST_EVENT_ID } from '../lib/http/last-event-id.js'
+export { transformStreamDocument } from './openapi.js'
+export { sseEvents, streamContent } from './schema-helpers.js'
 export type { Hub, HubStats, HubSubscription } from '../lib/hub/hub.js'
 export type { HubOptions, HubSubscribeOptions } from '../lib/hub/options.js'
 export type { PublishOptions } from '../lib/hub/publish-options.js'

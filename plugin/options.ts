@@ -29,6 +29,12 @@ export interface StreamDefaults {
   /** Start CSV output with a UTF-8 BOM for Excel (default false). */
   bom?: boolean
   /**
+   * Check each item against the item schema its route declares, with the route's validator
+   * compiler, before it is encoded (default false). A mismatch ends that stream with
+   * FST_STREAM_INVALID_ITEM naming the failing path.
+   */
+  validateItems?: boolean
+  /**
    * End a stream after this many ms, ±10 % jitter (default 0: never). SSE ends with a `retry:`
    * hint, so `EventSource` reconnects with its `Last-Event-ID` and resumes; connections then
    * rebalance across instances after a deploy or a scale-out.
@@ -91,6 +97,7 @@ const CHECKS: Record<string, Check> = {
   columns: value => Array.isArray(value) && value.every(c => typeof c === 'string') ? undefined : 'must be an array of strings',
   csvInjection: value => typeof value === 'boolean' ? undefined : 'must be a boolean',
   bom: value => typeof value === 'boolean' ? undefined : 'must be a boolean',
+  validateItems: value => typeof value === 'boolean' ? undefined : 'must be a boolean',
   format: value => isFormat(value) ? undefined : `must be one of ${STREAM_FORMATS.join(', ')}`,
   formats: value => Array.isArray(value) && value.length > 0 && value.every(isFormat) ? undefined : `must be a non-empty array of ${STREAM_FORMATS.join(', ')}`,
   defaultFormat: value => isFormat(value) ? undefined : `must be one of ${STREAM_FORMATS.join(', ')}`,
@@ -103,7 +110,7 @@ const CHECKS: Record<string, Check> = {
   hub: checkHubOption
 }
 
-const CALL_KEYS = new Set(['heartbeatMs', 'retryMs', 'serializer', 'endEvent', 'errorEvent', 'columns', 'csvInjection', 'bom', 'maxLifetimeMs', 'format', 'formats', 'defaultFormat'])
+const CALL_KEYS = new Set(['heartbeatMs', 'retryMs', 'serializer', 'endEvent', 'errorEvent', 'columns', 'csvInjection', 'bom', 'validateItems', 'maxLifetimeMs', 'format', 'formats', 'defaultFormat'])
 // format and formats describe one route's offer, so they exist per call only.
 const PLUGIN_KEYS = new Set([...CALL_KEYS, 'maxLastEventIdLength', 'lastEventIdQuery', 'maxStreams', 'maxStreamsPerClient', 'clientKey', 'hub'])
 PLUGIN_KEYS.delete('format')

@@ -4,13 +4,16 @@
  */
 import type { FastifyReply } from 'fastify'
 import { errors } from '../lib/errors.js'
-import { STREAM_FORMATS, type Encoder } from '../lib/framing/encoder.js'
+import { createEncoder } from '../lib/framing/create-encoder.js'
+import { STREAM_FORMATS, type Encoder, type StreamFormat } from '../lib/framing/encoder.js'
 import { negotiateFormat } from '../lib/http/negotiate.js'
 import { StreamPump } from '../lib/write-path/pump.js'
 import { discardSource, type StreamSource } from '../lib/write-path/source.js'
 import type { ReplyStreamOptions, ResolvedOptions } from './options.js'
+import { CheckingEncoder } from './item-checks.js'
 import { resolveCallOptions } from './route-options.js'
-import { configFor, encoderFor, type StreamOwner, type StreamRegistry } from './stream-registry.js'
+import { checkCallFormats, itemCheckOf, streamRouteOf, type StreamRoute } from './route-streams.js'
+import { configFor, encoderFor, routeEncoder, type StreamOwner, type StreamRegistry } from './stream-registry.js'
 import type { ReplySourceContext } from './types.js'
 import { writeHead } from './write-head.js'
 
@@ -36,8 +39,11 @@ export function startStream (
   let options: ResolvedOptions
   let encoder: Encoder
   try {
-    options = callOptions === undefined ? registry.options : resolveCallOptions(registry.routeOptions, registry.options, reply.request, callOptions)
-    encoder = chooseEncoder(reply, options, registry)
+    const route = streamRouteOf(reply.request)
+    const defaults = route?.options ?? registry.options
+    options = callOptions === undefined ? defaults : resolveCallOptions(registry.routeOptions, defaults, reply.request, callOptions)
+    if (callOptions !== undefined) checkCallOptions(route, callOptions, options)
+    encoder = chooseEncoder(reply, options, registry, route)
   } catch (err) {
     discardSource(source)
     return reply.send(err)
@@ -75,7 +81,14 @@ function settleWhenStarted (reply: FastifyReply, started: Promise<void>): void {
   reply.then = fulfilled => { started.then(() => { fulfilled() }) }
 }
 
-function chooseEncoder (reply: FastifyReply, options: ResolvedOptions, registry: StreamRegistry): Encoder {
+function checkCallOptions (route: StreamRoute | undefined, callOptions: ReplyStreamOptions, options: ResolvedOptions): void {
+  if (route !== undefined) checkCallFormats(route, options)
+  if (callOptions.validateItems === true && route?.declaration === undefined) {
+    throw new errors.FST_STREAM_INVALID_OPTION('validateItems', 'needs a route that declares its items in schema.response[200].content (see docs/schemas.md)')
+  }
+}
+
+function chooseEncoder (reply: FastifyReply, options: ResolvedOptions, registry: StreamRegistry, route: StreamRoute | undefined): Encoder {
   if (registry.closing) throw new errors.FST_STREAM_SHUTDOWN()
   if (registry.counters.open >= options.maxStreams) {
     registry.counters.rejected++
@@ -86,7 +99,26 @@ function chooseEncoder (reply: FastifyReply, options: ResolvedOptions, registry:
   const format = options.format ??
     negotiateFormat(reply.request.headers.accept, offered, options.defaultFormat, options.formats !== undefined)
   if (format === null) throw new errors.FST_STREAM_NOT_ACCEPTABLE(offered.join(', '))
-  return encoderFor(registry, options, format)
+  if (route?.declaration === undefined) return encoderFor(registry, options, format)
+  return declaredEncoder(reply, options, registry, route, format)
+}
+
+/**
+ * The encoder of a route that declares its items: its schema's serializers, unless the call
+ * or `config.stream` brings a serializer of its own (which then wins, CSV's columns aside:
+ * they still come from the schema), and the item check with `validateItems`.
+ */
+function declaredEncoder (reply: FastifyReply, options: ResolvedOptions, registry: StreamRegistry, route: StreamRoute, format: StreamFormat): Encoder {
+  const own = options.serializer !== registry.options.serializer
+  const encoding = own && format !== 'csv' ? undefined : route.encoding[format]
+  const check = options.validateItems === true ? itemCheckOf(route, format, reply.request) : undefined
+  if (encoding === undefined && check === undefined) return encoderFor(registry, options, format)
+  return routeEncoder(registry, options, format, () => {
+    // Columns given to the call or the route win over the schema's; the plugin's do not.
+    const columns = options.columns !== registry.options.columns ? options.columns : encoding?.columns ?? options.columns
+    const made = createEncoder(format, { ...options, ...encoding, columns, onWarning: registry.warn })
+    return check === undefined ? made : new CheckingEncoder(made, check)
+  })
 }
 
 function createPump (

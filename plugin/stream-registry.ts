@@ -108,9 +108,18 @@ export function encoderFor (registry: StreamRegistry, options: ResolvedOptions, 
 }
 
 function ownEncoder (registry: StreamRegistry, options: ResolvedOptions, format: StreamFormat): Encoder {
+  return routeEncoder(registry, options, format, () => createEncoder(format, { ...options, onWarning: registry.warn }))
+}
+
+/**
+ * The encoder of one route's resolved `options` and `format`, made by `make` on a miss and
+ * shared by that route's streams (CSV excepted: it keeps state, so each stream makes one).
+ */
+export function routeEncoder (registry: StreamRegistry, options: ResolvedOptions, format: StreamFormat, make: () => Encoder): Encoder {
+  if (format === 'csv') return make()
   let byFormat = registry.ownEncoders.get(options)
   if (byFormat === undefined) registry.ownEncoders.set(options, byFormat = new Map())
-  return byFormat.get(format) ?? remember(byFormat, format, createEncoder(format, { ...options, onWarning: registry.warn }))
+  return byFormat.get(format) ?? remember(byFormat, format, make())
 }
 
 // Called only on a miss (after `??`), so a hit allocates nothing on the stream-start path.
@@ -134,7 +143,7 @@ function createConfig (registry: StreamRegistry, options: ResolvedOptions, negot
       writeHead(reply, pump.encoder, negotiated)
     },
     onFault: (pump, err) => {
-      pump.owner.log.error({ err }, 'fastify-stream: the stream failed after its headers were sent')
+      pump.owner.log.error({ err, route: routeOf(pump.owner) }, 'fastify-stream: the stream failed after its headers were sent')
     },
     // Once per stream, with no stack: it says which client fell behind, not where code failed.
     onSlowConsumer: pump => {

@@ -5,7 +5,7 @@
 import type { Encoder } from './encoder.js'
 import { errors } from '../errors.js'
 import { LineEncoder } from './line-encoder.js'
-import { createSerialize } from './serialize.js'
+import { createSerialize, type Serializer } from './serialize.js'
 import { isSseEvent } from './sse-event.js'
 
 // RFC 4180 §2: "Each record is located on a separate line, delimited by a line break (CRLF)".
@@ -26,6 +26,11 @@ export interface CsvEncoderOptions {
   csvInjection?: boolean
   /** Start the file with a UTF-8 byte order mark, for Excel (default false). */
   bom?: boolean
+  /**
+   * A serializer per column for object and array values, in place of `JSON.stringify`: a
+   * route whose item schema declares what a nested value may hold (docs/schemas.md).
+   */
+  columnSerializers?: ReadonlyMap<string, Serializer>
 }
 
 /**
@@ -36,8 +41,11 @@ export function createCsvEncoder (options: CsvEncoderOptions = {}): Encoder {
   return new CsvEncoder(options)
 }
 
-/** Formats one CSV field: quoting, quote doubling and the injection guard. */
-export function csvField (value: unknown, csvInjection = true): string {
+/**
+ * Formats one CSV field: quoting, quote doubling and the injection guard.
+ * @param serialize turns an object or array into text (default `JSON.stringify`).
+ */
+export function csvField (value: unknown, csvInjection = true, serialize: Serializer = toJson): string {
   let text: string
   // As inside a JSON object, values with no text form leave their field empty.
   if (value === null || value === undefined || typeof value === 'symbol' || typeof value === 'function') return ''
@@ -50,7 +58,7 @@ export function csvField (value: unknown, csvInjection = true): string {
     if (Number.isNaN(value.getTime())) throw new errors.FST_STREAM_UNSERIALIZABLE('an invalid Date has no text form')
     return value.toISOString()
   } else {
-    text = toJson(value)
+    text = serialize(value)
   }
   return NEEDS_QUOTES.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text
 }
@@ -66,9 +74,11 @@ class CsvEncoder extends LineEncoder {
   private started = false
   private readonly guard: boolean
   private readonly bom: boolean
+  private readonly columnSerializers: ReadonlyMap<string, Serializer> | undefined
 
   constructor (options: CsvEncoderOptions) {
     super()
+    this.columnSerializers = options.columnSerializers
     this.columns = options.columns
     // Only given columns belong in the preamble; derived ones are written with the first row,
     // which the pump may frame before it asks for the preamble.
@@ -102,8 +112,10 @@ class CsvEncoder extends LineEncoder {
     const fields = value as Record<string, unknown>
     const columns = this.columns as readonly string[]
     let line = ''
+    const nested = this.columnSerializers
     for (let i = 0; i < columns.length; i++) {
-      line += (i === 0 ? '' : ',') + csvField(fields[columns[i] as string], this.guard)
+      const column = columns[i] as string
+      line += (i === 0 ? '' : ',') + csvField(fields[column], this.guard, nested?.get(column))
     }
     return line + EOL
   }

@@ -6,7 +6,9 @@ import type { Encoder, StreamFault } from './encoder.js'
 import { LineEncoder } from './line-encoder.js'
 import { hasData, serializedData } from './prepared-event.js'
 import { createSerialize, ownSerializer, type Serializer } from './serialize.js'
-import { isSseEvent } from './sse-event.js'
+import { isLibraryEvent, isSseEvent } from './sse-event.js'
+
+const serializeJson = createSerialize()
 
 /** Options of {@link createNdjsonEncoder}. */
 export interface NdjsonEncoderOptions {
@@ -41,6 +43,8 @@ class NdjsonEncoder extends LineEncoder {
   encode (item: unknown): string {
     if (isSseEvent(item)) {
       if (!hasData(item)) return ''
+      // The library's own events (a hub's reset) are JSON whatever the stream's serializer.
+      if (isLibraryEvent(item)) return serializeJson(item.data) + '\n'
       return serializedData(item, this.own, this.serialize) + '\n'
     }
     return this.serialize(item) + '\n'

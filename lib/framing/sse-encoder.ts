@@ -7,7 +7,7 @@ import type { Encoder, StreamFault } from './encoder.js'
 import { errors } from '../errors.js'
 import { createSerialize, ownSerializer, type Serializer } from './serialize.js'
 import { isPreparedEvent } from './prepared-event.js'
-import { isEventName, isSseEvent, type SseEvent } from './sse-event.js'
+import { isEventName, isLibraryEvent, isSseEvent, type SseEvent } from './sse-event.js'
 
 // §9.2.5: a line ends at CRLF, a lone LF or a lone CR, so all three must split data.
 const LINE_BREAK = /\r\n|\r|\n/
@@ -20,6 +20,12 @@ const RECONNECT_MS = 1000
 export interface SseEncoderOptions {
   /** Turns non-string data into text; default `JSON.stringify`. */
   serializer?: Serializer
+  /**
+   * A serializer per event name (`message` for items that name none), which then replaces
+   * `serializer`: a route whose schema declares each event's data (docs/schemas.md). An event
+   * with a name not in the map ends the stream with FST_STREAM_INVALID_ITEM.
+   */
+  eventSerializers?: ReadonlyMap<string, Serializer>
   /** Sent once at open as `retry: N`; when unset the stream opens with a `:` comment. */
   retryMs?: number
   /** Name of the terminal event of a finite stream (default `'end'`); `false` sends none. */
@@ -67,6 +73,9 @@ function frameOf (event: SseEvent, dataLines: string): string {
   return frame === '' ? '' : frame + '\n'
 }
 
+// The library's own events (a hub's reset) are always JSON, whatever the stream's serializer.
+const serializeJson = createSerialize()
+
 /**
  * The data lines of `event`: a hub event framed with its publisher's serializer uses the
  * text it already has (never parsing it back), anything else serializes its data.
@@ -92,6 +101,7 @@ class SseEncoder implements Encoder {
   private readonly serialize: Serializer
   // The stream's own serializer (a per-call one), which wins over a hub event's publisher's.
   private readonly own: Serializer | undefined
+  private readonly byEvent: ReadonlyMap<string, Serializer> | undefined
   private readonly open: string
   private readonly end: string
   private readonly reconnect: string
@@ -103,6 +113,7 @@ class SseEncoder implements Encoder {
     this.onWarning = options.onWarning
     this.serialize = createSerialize(options.serializer)
     this.own = ownSerializer(options.serializer, this.serialize)
+    this.byEvent = options.eventSerializers
     this.open = options.retryMs === undefined ? HEARTBEAT : 'retry: ' + checkRetry(options.retryMs) + '\n\n'
     this.reconnect = 'retry: ' + (options.retryMs ?? RECONNECT_MS) + '\n\n'
     const endEvent = options.endEvent ?? 'end'
@@ -120,9 +131,21 @@ class SseEncoder implements Encoder {
     if (typeof item === 'string') return fieldLines('data', item) + '\n'
     if (isSseEvent(item)) {
       if (this.onWarning !== undefined && (item.event === 'error' || item.event === 'open')) this.warnReserved(item.event)
-      return frameOf(item, dataLinesOf(item, this.own, this.serialize))
+      return frameOf(item, this.dataLines(item))
     }
-    return fieldLine('data', this.serialize(item)) + '\n'
+    return fieldLine('data', (this.byEvent === undefined ? this.serialize : this.serializerOf('message'))(item)) + '\n'
+  }
+
+  private dataLines (event: SseEvent): string {
+    if (isLibraryEvent(event)) return encodeData(event.data, serializeJson)
+    if (this.byEvent === undefined) return dataLinesOf(event, this.own, this.serialize)
+    return encodeData(event.data, this.serializerOf(event.event === undefined || event.event === '' ? 'message' : event.event))
+  }
+
+  private serializerOf (name: string): Serializer {
+    const serializer = (this.byEvent as ReadonlyMap<string, Serializer>).get(name)
+    if (serializer === undefined) throw new errors.FST_STREAM_INVALID_ITEM(`the event "${name}" is not one the route declares`)
+    return serializer
   }
 
   private warnReserved (name: string): void {

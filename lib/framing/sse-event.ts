@@ -22,12 +22,16 @@ export interface SseFields {
 // plugin) must still recognise each other's events.
 const kSseEvent = Symbol.for('fastify-stream.sse-event')
 
-/** One stream item carrying SSE fields. Create it with {@link sse}. */
-export class SseEvent implements SseFields {
+/**
+ * One stream item carrying SSE fields. Create it with {@link sse}. `D` is the type of `data`
+ * and `E` of `event`: a route whose schema declares its items (docs/schemas.md) accepts only
+ * events whose data, and event name, it declares.
+ */
+export class SseEvent<D = unknown, E extends string = string> implements SseFields {
   // Declared, not defined: the constructor assigns them (one order, one hidden class), and a
   // subclass may serve `data` from an accessor (prepared-event.ts).
-  declare data: unknown
-  declare event: string | undefined
+  declare data: D
+  declare event: E | undefined
   declare id: string | number | undefined
   declare retry: number | undefined
   declare comment: string | undefined
@@ -35,8 +39,8 @@ export class SseEvent implements SseFields {
   /** @param fields the event's fields; copied so the caller may reuse its object. */
   constructor (fields: SseFields) {
     // Assign every field in one order so all events share one hidden class.
-    this.data = fields.data
-    this.event = fields.event
+    this.data = fields.data as D
+    this.event = fields.event as E | undefined
     this.id = fields.id
     this.retry = fields.retry
     this.comment = fields.comment
@@ -56,22 +60,52 @@ export type SseFieldsOf<M> = {
   [K in keyof M & string]: Omit<SseFields, 'event' | 'data'> & { event: K, data: M[K] }
 }[keyof M & string]
 
+/** An event of the map `M` (event name → data type), as `sse<M>()` makes it. */
+export type SseEventOf<M> = {
+  [K in keyof M & string]: SseEvent<M[K], K> & { readonly event: K }
+}[keyof M & string]
+
+/**
+ * What {@link sse} returns for `fields`: the data's type is kept, and so is the event name
+ * when one is given, so a route with a schema per event checks each event against its own.
+ */
+export type SseEventFor<D, E extends string> = [E] extends [never] ? SseEvent<D, never> : SseEvent<D, E> & { readonly event: E }
+
 /**
  * Marks one item with SSE fields. In NDJSON and CSV only `data` is written, and an event
  * without `data` (a bare id, retry or comment) is skipped there.
  *
  * @example yield sse({ id: '7', event: 'tick', data: { n: 7 } })
  */
-export function sse (fields: SseFields): SseEvent
+export function sse<D = undefined, const E extends string = never> (fields: SseFields & { data?: D, event?: E }): SseEventFor<D, E>
 /**
  * Marks one item as an event of the map `M`, checked at compile time: `event` must be one of
  * its names and `data` that name's type.
  *
  * @example yield sse<ChatEvents>({ id, event: 'chat', data: { text } })
  */
-export function sse<M extends object> (fields: SseFieldsOf<M>): SseEvent
+export function sse<M extends object> (fields: SseFieldsOf<M>): SseEventOf<M>
 export function sse (fields: SseFields): SseEvent {
   return new SseEvent(fields)
+}
+
+// Brand of events whose data fastify-stream made itself (a hub's `reset`).
+const kLibraryData = Symbol.for('fastify-stream.library-data')
+
+/**
+ * An event whose data fastify-stream made (a hub's `reset`): it is framed with
+ * `JSON.stringify`, never with a route's item schema or a per-call serializer, which
+ * describe the application's items, not this one.
+ */
+export function libraryEvent<D, E extends string> (fields: SseFields & { data: D, event: E }): SseEvent<D, E> {
+  const event = new SseEvent<D, E>(fields)
+  Object.defineProperty(event, kLibraryData, { value: true })
+  return event
+}
+
+/** True for an event made by {@link libraryEvent}. */
+export function isLibraryEvent (value: SseEvent): boolean {
+  return (value as unknown as Record<symbol, unknown>)[kLibraryData] === true
 }
 
 /**

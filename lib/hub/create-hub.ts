@@ -73,7 +73,7 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
     return id
   }
 
-  subscribe (topic: string, options: HubSubscribeOptions = {}): HubSubscription {
+  subscribe<T = unknown> (topic: string, options: HubSubscribeOptions = {}): HubSubscription<T> {
     checkTopic(topic)
     const { maxQueue, overflow } = resolveSubscribeOptions(options, this.options)
     const cursor: unknown = options.lastEventId
@@ -87,7 +87,8 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
       // published, so replay (cursor, position] and live (position, …) leave no gap.
       if (resuming) this.resume(subscription, this.adapter.position(topic), cursor)
     }
-    return subscription
+    // The data's type is the caller's word: publishers of a topic agree on it (hub.ts).
+    return subscription as HubSubscription<T>
   }
 
   stats (): HubStats {

@@ -5,6 +5,7 @@
  */
 import type { SseEvent } from '../framing/sse-event.js'
 import type { HubBackendStatus } from './adapter.js'
+import type { ResetEvent } from './reset-event.js'
 import type { HubSubscribeOptions } from './options.js'
 import type { PublishOptions } from './publish-options.js'
 
@@ -50,24 +51,29 @@ export interface Hub {
    * source. With `lastEventId`, the retained events after it come first, then live ones,
    * with no gap and no duplicate; a cursor that is not in the history gives a `reset` event
    * first. Ends when `signal` aborts or `return()` is called.
+   * `T` types the events' data (nothing checks it at run time: say what the topic's
+   * publishers publish), so a route whose schema declares its items accepts the subscription.
    * @throws FST_STREAM_INVALID_TOPIC, FST_STREAM_INVALID_OPTION.
    */
-  subscribe (topic: string, options?: HubSubscribeOptions): HubSubscription
+  subscribe<T = unknown> (topic: string, options?: HubSubscribeOptions): HubSubscription<T>
   /** Counters and the backend's state. */
   stats (): HubStats
   /** Ends every subscription (with FST_STREAM_HUB_CLOSED) and closes the adapter. Idempotent. */
   close (): Promise<void>
 }
 
+/** What a subscription yields: the topic's events with data of type `T`, and `reset` events. */
+export type HubEvent<T = unknown> = SseEvent<T> | ResetEvent
+
 /** The async iterator of `hub.subscribe()`: `sse()` events, replayed ones first, then live. */
-export interface HubSubscription extends AsyncIterableIterator<SseEvent, undefined> {
+export interface HubSubscription<T = unknown> extends AsyncIterableIterator<HubEvent<T>, undefined> {
   /** The topic this subscription follows. */
   readonly topic: string
   /**
    * The next event. Rejects with FST_STREAM_SLOW_CONSUMER (overflow under `'disconnect'`),
    * FST_STREAM_HUB_CLOSED or FST_STREAM_HUB_UNAVAILABLE (the replay failed), then ends.
    */
-  next (): Promise<IteratorResult<SseEvent, undefined>>
+  next (): Promise<IteratorResult<HubEvent<T>, undefined>>
   /** Ends the subscription and releases it; a pending `next()` resolves as done. */
-  return (): Promise<IteratorResult<SseEvent, undefined>>
+  return (): Promise<IteratorResult<HubEvent<T>, undefined>>
 }

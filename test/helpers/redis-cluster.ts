@@ -137,8 +137,11 @@ function createCluster (nodes: Node[], dir: string): RedisCluster {
       const running = new Set(live().map(node => node.port))
       await until(async () => {
         const answers = await Promise.all(live().map(node => Promise.all([node.call('CLUSTER', 'INFO'), node.call('CLUSTER', 'SLOTS')]).catch(() => undefined)))
-        return answers.every(answer => answer !== undefined && String(answer[0]).includes('cluster_state:ok') && servesAll(answer[1] as SlotRange[], running))
-      }, timeoutMs, 'cluster_state:ok with every slot on a running master, on every running node')
+        if (!answers.every(answer => answer !== undefined && String(answer[0]).includes('cluster_state:ok') && servesAll(answer[1] as SlotRange[], running))) return false
+        // Every node must also name the same master for each slot: while the epochs settle,
+        // two nodes can point at each other and a client bounces between them (MOVED).
+        return new Set(answers.map(answer => slotMap(answer?.[1] as SlotRange[]))).size === 1
+      }, timeoutMs, 'cluster_state:ok with every slot on a running master, the same one on every running node')
     },
     async waitUntilFailed (failed, timeoutMs = 20_000) {
       const others = live().filter(node => node !== failed)
@@ -196,6 +199,10 @@ async function startNode (dir: string, index: number, nodeTimeoutMs: number): Pr
     }
   }
   return node
+}
+
+function slotMap (ranges: SlotRange[]): string {
+  return ranges.map(([from, to, master]) => `${from}-${to}:${master[1]}`).sort().join(',')
 }
 
 // With cluster-require-full-coverage off, cluster_state is ok while slots are unserved (their

@@ -71,8 +71,9 @@ test('request.lastEventId and app.streams', () => {
 })
 
 test('sse()', () => {
-  expect(sse({ id: 1, event: 'x', data: {} })).type.toBe<SseEvent>()
-  expect(sse({})).type.toBe<SseEvent>()
+  expect(sse({ id: 1, event: 'x', data: {} })).type.toBe<SseEvent<{}, 'x'> & { readonly event: 'x' }>()
+  expect(sse({ data: 1 })).type.toBe<SseEvent<number, never>>()
+  expect(sse({})).type.toBeAssignableTo<SseEvent>()
   expect(sse).type.toBeCallableWith({ id: 'a', retry: 1000, comment: 'c', data: 'x' })
   expect(sse).type.not.toBeCallableWith({ id: true })
   expect(sse).type.not.toBeCallableWith({ retry: '1000' })
