@@ -2,12 +2,16 @@
  * The demo service as a factory: `buildApp(config)` returns a ready Fastify instance that
  * tests drive with `inject()` or real sockets, and that `server.ts` listens with.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import fastifyCors from '@fastify/cors'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fastifyStream from 'fastify-stream'
+import { registerApiDocs } from './api-docs.js'
 import { DEFAULT_CONFIG, type DemoConfig } from './config.js'
 import { corsOptions } from './cors.js'
 import { hubOptions } from './hub.js'
+import { packageRoot } from './paths.js'
 import { chatRoutes } from './routes/chat.js'
 import { healthRoutes } from './routes/health.js'
 import { liveRoutes } from './routes/live.js'
@@ -34,6 +38,9 @@ const FEATURES: Array<FastifyPluginAsync<DemoPluginOptions>> = [
   staticAssets
 ]
 
+// The package's version, for the API reference.
+const DEMO_VERSION = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version
+
 /**
  * Builds the demo app. Missing config values take {@link DEFAULT_CONFIG}; the environment is
  * not read here (that is `loadConfig()`), so tests are not affected by the shell.
@@ -51,6 +58,7 @@ export async function buildApp (overrides: Partial<DemoConfig> = {}): Promise<Fa
     hub: await hubOptions(config)
   })
   await app.register(fastifyCors, corsOptions(config.corsOrigins))
+  await registerApiDocs(app, DEMO_VERSION)
   const shared = createSharedState(app)
   for (const feature of FEATURES) await app.register(feature, { config, shared })
   return app

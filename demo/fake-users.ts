@@ -3,6 +3,7 @@
  * machine and in any order, so a resumed feed and an export can be checked against each other.
  */
 import { Faker, base, en } from '@faker-js/faker'
+import { FakeUserSchema } from './item-schemas.js'
 import { createSeededRandomizer } from './seeded-randomizer.js'
 
 /** One fake user, as the feed streams it and the export writes it. */
@@ -19,8 +20,8 @@ export interface FakeUser {
   createdAt: string
 }
 
-/** The CSV header and column order of an export. */
-export const USER_COLUMNS: ReadonlyArray<keyof FakeUser> = ['id', 'username', 'fullName', 'email', 'ip', 'country', 'createdAt']
+/** The CSV header and column order of an export: the schema's properties, in order. */
+export const USER_COLUMNS = Object.keys(FakeUserSchema.properties) as ReadonlyArray<keyof FakeUser>
 
 /** Dates are relative to this fixed instant, not to "now", or users would change every day. */
 export const CREATED_BEFORE = new Date('2025-01-01T00:00:00.000Z')

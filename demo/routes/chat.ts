@@ -6,9 +6,11 @@
  */
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsync } from 'fastify'
+import { streamContent } from 'fastify-stream'
 import type { DemoPluginOptions } from '../feature-options.js'
 import { chatEvents } from '../chat-history.js'
 import { CHAT_EVENT, CHAT_TOPIC, type ChatMessage } from '../chat-message.js'
+import { ChatMessageSchema } from '../item-schemas.js'
 import { lastEventIdSchema } from '../query-schemas.js'
 
 /** Length bounds of a message's fields, in characters. */
@@ -51,9 +53,9 @@ export const chatRoutes: FastifyPluginAsync<DemoPluginOptions> = async function 
   })
 
   app.get('/api/chat/stream', {
-    schema: { querystring: { type: 'object', properties: { lastEventId: lastEventIdSchema } } }
-  }, (_request, reply) => reply.stream(
-    ({ signal, lastEventId }) => chatEvents(app.hub, shared.chat, lastEventId, signal),
-    { formats: ['sse', 'ndjson'] }
-  ))
+    schema: {
+      querystring: { type: 'object', properties: { lastEventId: lastEventIdSchema } },
+      response: { 200: streamContent(ChatMessageSchema, ['sse', 'ndjson']) }
+    }
+  }, (_request, reply) => reply.stream(({ signal, lastEventId }) => chatEvents(app.hub, shared.chat, lastEventId, signal)))
 }

@@ -9,13 +9,14 @@
  * so a reconnect resumes each of them where it stopped.
  */
 import type { FastifyPluginAsync } from 'fastify'
-import { sse, type SseEvent } from 'fastify-stream'
+import { sse, sseEvents, type SseEvent } from 'fastify-stream'
 import type { DemoPluginOptions } from '../feature-options.js'
 import { chatEvents } from '../chat-history.js'
 import { fakeUser } from '../fake-users.js'
 import { mapSource, mergeSources } from '../merge-sources.js'
 import type { MonitorSample } from '../metrics.js'
 import { integerQuery, type IntegerBounds } from '../integer-query.js'
+import { ChatMessageSchema, FakeUserSchema, MonitorSampleSchema, ResetSchema } from '../item-schemas.js'
 import { DEFAULT_SEED, lastEventIdSchema } from '../query-schemas.js'
 import { pacedUsers } from './users-feed.js'
 
@@ -29,6 +30,15 @@ export const LIVE_FEED_INTERVAL: IntegerBounds = { minimum: 20, maximum: 60_000,
 export const LIVE_EVENTS = { metrics: 'metrics', metricsHistory: 'metrics-history', user: 'user', chat: 'chat', chatReset: 'chat-reset' } as const
 
 const LIVE_QUERY = integerQuery({ feedIntervalMs: LIVE_FEED_INTERVAL })
+
+// One schema per event type: each event's data is written by its own.
+const LIVE_ITEMS = sseEvents({
+  [LIVE_EVENTS.metrics]: MonitorSampleSchema,
+  [LIVE_EVENTS.metricsHistory]: { type: 'array', items: MonitorSampleSchema },
+  [LIVE_EVENTS.user]: FakeUserSchema,
+  [LIVE_EVENTS.chat]: ChatMessageSchema,
+  [LIVE_EVENTS.chatReset]: ResetSchema
+})
 
 // The cursor's three parts; the chat id is the hub's (no dots in memory or Redis ids).
 const CURSOR = /^(\d{1,15})\.(\d{1,15})\.([^.]{0,64})$/
@@ -63,7 +73,8 @@ export const liveRoutes: FastifyPluginAsync<DemoPluginOptions> = async function 
           feed: { type: 'string', enum: ['on', 'off'], default: 'on' },
           lastEventId: lastEventIdSchema
         }
-      }
+      },
+      response: { 200: { content: { 'text/event-stream': { itemSchema: LIVE_ITEMS } } } }
     }
   }, (request, reply) => {
     const { feedIntervalMs, feed } = request.query
@@ -83,7 +94,7 @@ export const liveRoutes: FastifyPluginAsync<DemoPluginOptions> = async function 
         else cursor[item.part] = item.id
         return sse({ id: formatCursor(cursor), event: item.event, data: item.data })
       })
-    }, { formats: ['sse'] })
+    })
   })
 }
 

@@ -5,10 +5,11 @@
 import { channel } from 'node:diagnostics_channel'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyPluginAsync } from 'fastify'
-import { sse } from 'fastify-stream'
+import { sse, streamContent } from 'fastify-stream'
 import type { DemoPluginOptions } from '../feature-options.js'
 import { toSample, type MetricsSampler } from '../metrics.js'
 import { integerQuery, type IntegerBounds } from '../integer-query.js'
+import { MonitorSampleSchema } from '../item-schemas.js'
 import { lastEventIdSchema, parseSequenceId } from '../query-schemas.js'
 
 /** Bounds of `intervalMs`: faster than 100 ms is noise for a chart and costs CPU per client. */
@@ -36,12 +37,13 @@ export const monitorRoutes: FastifyPluginAsync<DemoPluginOptions> = async functi
       querystring: {
         type: 'object',
         properties: { ...MONITOR_QUERY.properties, lastEventId: lastEventIdSchema }
-      }
+      },
+      response: { 200: streamContent(MonitorSampleSchema, ['sse', 'ndjson']) }
     }
   }, (request, reply) => {
     const { intervalMs } = request.query
     return reply.stream(({ signal, lastEventId }) =>
-      monitorEvents(sampler, intervalMs, parseSequenceId(lastEventId) + 1, request.id, signal), { formats: ['sse', 'ndjson'] })
+      monitorEvents(sampler, intervalMs, parseSequenceId(lastEventId) + 1, request.id, signal))
   })
 }
 

@@ -5,9 +5,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import createError from '@fastify/error'
 import type { FastifyPluginAsync } from 'fastify'
-import { sse, type SseEvent } from 'fastify-stream'
+import { sse, streamContent, type SseEvent } from 'fastify-stream'
 import { fakeUser } from '../fake-users.js'
 import { integerQuery, type IntegerBounds } from '../integer-query.js'
+import { FakeUserSchema } from '../item-schemas.js'
 import { COUNT_BOUNDS, MAX_COUNT, SEED_BOUNDS, lastEventIdSchema, parseSequenceId } from '../query-schemas.js'
 
 /** Bounds of `intervalMs`; 0 means "as fast as the client reads" and needs a `count`. */
@@ -35,7 +36,8 @@ export const usersFeedRoutes: FastifyPluginAsync = async function usersFeedRoute
       querystring: {
         type: 'object',
         properties: { ...FEED_QUERY.properties, lastEventId: lastEventIdSchema }
-      }
+      },
+      response: { 200: streamContent(FakeUserSchema, ['sse', 'ndjson']) }
     }
   }, (request, reply) => {
     const { intervalMs, count = Infinity, seed } = request.query
@@ -44,7 +46,7 @@ export const usersFeedRoutes: FastifyPluginAsync = async function usersFeedRoute
       // The id of an event is the user's number, so a resume starts right after it.
       const first = parseSequenceId(lastEventId) + 1
       return intervalMs === 0 ? userBurst(seed, first, count) : pacedUsers(first, count, intervalMs, signal, id => userEvent(seed, id))
-    }, { formats: ['sse', 'ndjson'] })
+    })
   })
 }
 
