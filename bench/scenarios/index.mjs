@@ -14,5 +14,6 @@ import redis from './redis.mjs'
 import scale from './scale.mjs'
 import slowClient from './slow-client.mjs'
 import throughput from './throughput.mjs'
+import typed from './typed.mjs'
 
-export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale, latency, history]
+export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale, latency, history, typed]

@@ -7,6 +7,7 @@ import { serveCalls } from '../lib/rpc.mjs'
 import { HEADS, HEARTBEAT, PREAMBLE, frame, writeAll } from './frames.mjs'
 import { probeHandlers } from './probe.mjs'
 import { publishSeries } from './publish-series.mjs'
+import { publicUser, userRows } from './user-rows.mjs'
 import { bulkyEvents, endlessEvents, endlessSyncEvents, idleEvents, pacedEvents, smallEvents } from './sources.mjs'
 
 // The plugin's default heartbeat; a hand-written SSE server needs one too, per connection.
@@ -29,6 +30,7 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1')
   const path = url.pathname
   if (path === '/events') return writeAll(res, smallEvents(Number(url.searchParams.get('n'))), url.searchParams.get('format'))
+  if (path === '/users/picked') return writeAll(res, mapRows(userRows(Number(url.searchParams.get('n')))), url.searchParams.get('format'))
   if (path === '/bare20') return writeAll(res, smallEvents(20), 'sse')
   if (path === '/ping') return res.end('pong')
   if (path === '/idle') return holdIdle(res)
@@ -48,6 +50,10 @@ server.listen(0, '127.0.0.1', () => {
     streams: () => ({ open: subscribers.size })
   }), { port: server.address().port, features: { hub: true } })
 })
+
+async function * mapRows (rows) {
+  for await (const row of rows) yield publicUser(row)
+}
 
 function holdIdle (res) {
   res.writeHead(200, HEADS.sse)

@@ -3,10 +3,11 @@
  * would, with one route per scenario. Started by the orchestrator; reports its port over IPC.
  */
 import Fastify from 'fastify'
-import fastifyStream from 'fastify-stream'
+import fastifyStream, { streamContent } from 'fastify-stream'
 import { serveCalls } from '../lib/rpc.mjs'
 import { probeHandlers } from './probe.mjs'
 import { publishSeries } from './publish-series.mjs'
+import { USER_SCHEMA, publicUser, userRows } from './user-rows.mjs'
 import { bulkyEvents, endlessEvents, endlessSyncEvents, idleEvents, pacedEvents, smallEvents, tickingEvents } from './sources.mjs'
 
 const HUB_TOPIC = 'bench'
@@ -21,6 +22,14 @@ app.get('/events', (request, reply) => {
   const { format, n } = request.query
   return reply.stream(smallEvents(Number(n)), { format })
 })
+// Scenario 13: the same rows through the schema's compiled serializer (with and without
+// item validation), through JSON.stringify as a route without a schema writes them (every
+// field), and through JSON.stringify of the declared fields picked by hand.
+const typed = { schema: { response: { 200: streamContent(USER_SCHEMA, ['sse', 'ndjson']) } } }
+app.get('/users/schema', typed, (request, reply) => reply.stream(userRows(Number(request.query.n)), { format: request.query.format }))
+app.get('/users/validated', typed, (request, reply) => reply.stream(userRows(Number(request.query.n)), { format: request.query.format, validateItems: true }))
+app.get('/users/json', (request, reply) => reply.stream(userRows(Number(request.query.n)), { format: request.query.format }))
+app.get('/users/picked', (request, reply) => reply.stream(userRows(Number(request.query.n)), { format: request.query.format, serializer: row => JSON.stringify(publicUser(row)) }))
 app.get('/bare20', (request, reply) => reply.stream(smallEvents(20), { format: 'sse' }))
 app.get('/idle', (request, reply) => reply.stream(context => idleEvents(context, false), { format: 'sse' }))
 app.get('/endless', (request, reply) => reply.stream(endlessEvents, { format: request.query.format ?? 'sse' }))
