@@ -45,6 +45,7 @@ if (hub !== undefined) {
   // The subscription is the source itself, as docs/hub.md suggests where idle memory matters: no factory, so no
   // AbortController; the pump ends it with return().
   app.get('/idle-hub', (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse' }))
+  app.get('/idle-hub-typed', typed, (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse' }))
 }
 
 await app.listen({ port: 0, host: '127.0.0.1' })
