@@ -13,6 +13,7 @@ import type { ReplyStreamOptions, ResolvedOptions } from './options.js'
 import { CheckingEncoder } from './item-checks.js'
 import { resolveCallOptions } from './route-options.js'
 import { checkCallFormats, itemCheckOf, streamRouteOf, type StreamRoute } from './route-streams.js'
+import type { StreamDeclaration } from './stream-schema.js'
 import { configFor, encoderFor, routeEncoder, type StreamOwner, type StreamRegistry } from './stream-registry.js'
 import type { ReplySourceContext } from './types.js'
 import { writeHead } from './write-head.js'
@@ -38,10 +39,13 @@ export function startStream (
   }
   let options: ResolvedOptions
   let encoder: Encoder
+  let routeConfig: { url?: string }
   try {
-    const route = streamRouteOf(reply.request)
+    // One read of routeOptions: Fastify builds that object anew on every access.
+    routeConfig = reply.request.routeOptions.config
+    const route = streamRouteOf(routeConfig)
     const defaults = route?.options ?? registry.options
-    options = callOptions === undefined ? defaults : resolveCallOptions(registry.routeOptions, defaults, reply.request, callOptions)
+    options = callOptions === undefined ? defaults : resolveCallOptions(registry.routeOptions, defaults, routeConfig, callOptions)
     if (callOptions !== undefined) checkCallOptions(route, callOptions, options)
     encoder = chooseEncoder(reply, options, registry, route)
   } catch (err) {
@@ -61,7 +65,7 @@ export function startStream (
     reply.header('retry-after', RETRY_AFTER_SECONDS)
     return reply.send(new errors.FST_STREAM_TOO_MANY_STREAMS_PER_CLIENT())
   }
-  const pump = createPump(registry, reply, source, encoder, options, client)
+  const pump = createPump(registry, reply, source, encoder, options, client, routeConfig.url)
   const started = pump.start().then(failure => {
     if (failure !== undefined) reply.send(failure instanceof Error ? failure : new errors.FST_STREAM_SOURCE_FAILED())
   }, /* c8 ignore next */ err => { reply.send(err) })
@@ -99,8 +103,9 @@ function chooseEncoder (reply: FastifyReply, options: ResolvedOptions, registry:
   const format = options.format ??
     negotiateFormat(reply.request.headers.accept, offered, options.defaultFormat, options.formats !== undefined)
   if (format === null) throw new errors.FST_STREAM_NOT_ACCEPTABLE(offered.join(', '))
-  if (route?.declaration === undefined) return encoderFor(registry, options, format)
-  return declaredEncoder(reply, options, registry, route, format)
+  const declaration = route?.declaration
+  if (declaration === undefined) return encoderFor(registry, options, format)
+  return declaredEncoder(reply, options, registry, route as StreamRoute, declaration, format)
 }
 
 /**
@@ -108,10 +113,10 @@ function chooseEncoder (reply: FastifyReply, options: ResolvedOptions, registry:
  * or `config.stream` brings a serializer of its own (which then wins, CSV's columns aside:
  * they still come from the schema), and the item check with `validateItems`.
  */
-function declaredEncoder (reply: FastifyReply, options: ResolvedOptions, registry: StreamRegistry, route: StreamRoute, format: StreamFormat): Encoder {
+function declaredEncoder (reply: FastifyReply, options: ResolvedOptions, registry: StreamRegistry, route: StreamRoute, declaration: StreamDeclaration, format: StreamFormat): Encoder {
   const own = options.serializer !== registry.options.serializer
   const encoding = own && format !== 'csv' ? undefined : route.encoding[format]
-  const check = options.validateItems === true ? itemCheckOf(route, format, reply.request) : undefined
+  const check = options.validateItems === true ? itemCheckOf(route, declaration, format, reply.request) : undefined
   if (encoding === undefined && check === undefined) return encoderFor(registry, options, format)
   return routeEncoder(registry, options, format, () => {
     // Columns given to the call or the route win over the schema's; the plugin's do not.
@@ -127,13 +132,14 @@ function createPump (
   source: StreamSource<unknown, ReplySourceContext>,
   encoder: Encoder,
   options: ResolvedOptions,
-  client: string
+  client: string,
+  url: string | undefined
 ): StreamPump<StreamOwner> {
   const request = reply.request
   const lastEventId = request.lastEventId
   if (lastEventId !== undefined) registry.counters.resumes++
   const config = configFor(registry, options)
-  const owner: StreamOwner = { reply, log: request.log, method: request.method, url: request.routeOptions.url, client }
+  const owner: StreamOwner = { reply, log: request.log, method: request.method, url, client }
   // Only a factory can see the signal; an iterable is stopped through its return() alone,
   // so it is spared the AbortController (a measurable part of a short stream's cost).
   let pump: StreamPump<StreamOwner>

@@ -4,18 +4,16 @@
  * config object, which Fastify keeps for the route's life). A request whose options differ
  * from the route's last ones (say, heartbeatMs taken from a query) is validated again.
  */
-import type { FastifyRequest } from 'fastify'
 import { mergeCallOptions, type ReplyStreamOptions, type ResolvedOptions } from './options.js'
 
 /** The cache of one plugin instance: route config → the last options seen and their result. */
 export type RouteOptionsCache = WeakMap<object, { raw: ReplyStreamOptions, resolved: ResolvedOptions }>
 
 /**
- * The options for one `reply.stream()` call on `request`'s route.
+ * The options for one `reply.stream()` call on the route whose config is `route`.
  * @throws FST_STREAM_INVALID_OPTION naming the option and how to fix it.
  */
-export function resolveCallOptions (cache: RouteOptionsCache, defaults: ResolvedOptions, request: FastifyRequest, options: ReplyStreamOptions): ResolvedOptions {
-  const route = request.routeOptions.config
+export function resolveCallOptions (cache: RouteOptionsCache, defaults: ResolvedOptions, route: object, options: ReplyStreamOptions): ResolvedOptions {
   const cached = cache.get(route)
   if (cached !== undefined && (cached.raw === options || sameOptions(cached.raw, options))) return cached.resolved
   const resolved = mergeCallOptions(defaults, options)

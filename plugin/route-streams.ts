@@ -69,9 +69,9 @@ export function watchStreamRoutes (fastify: FastifyInstance, defaults: ResolvedO
   })
 }
 
-/** The stream settings of `request`'s route, or undefined for a route that declares none. */
-export function streamRouteOf (request: FastifyRequest): StreamRoute | undefined {
-  return (request.routeOptions.config as unknown as Record<symbol, StreamRoute | undefined> | undefined)?.[kStreamRoute]
+/** The stream settings of the route whose config is `config`, or undefined when it declares none. */
+export function streamRouteOf (config: object): StreamRoute | undefined {
+  return (config as Record<symbol, StreamRoute | undefined>)[kStreamRoute]
 }
 
 function recordRoute (instance: FastifyInstance, routeOptions: RouteOptions, defaults: ResolvedOptions): StreamRoute | undefined {
@@ -181,12 +181,9 @@ function undeclaredFormat (declaration: StreamDeclaration, format: StreamFormat)
  * The check of `format`'s items on `route`, compiled on first use with the route's
  * validator compiler (reached through the request, which sets it up when the app has none yet).
  */
-export function itemCheckOf (route: StreamRoute, format: StreamFormat, request: FastifyRequest): ItemCheck | undefined {
+export function itemCheckOf (route: StreamRoute, declaration: StreamDeclaration, format: StreamFormat, request: FastifyRequest): ItemCheck | undefined {
   if (route.checks.has(format)) return route.checks.get(format)
-  const declaration = route.declaration
-  const check = declaration === undefined
-    ? undefined
-    : compileItemCheck(declaration, format, schema => request.compileValidationSchema(schema as Record<string, unknown>) as unknown as ItemValidator)
+  const check = compileItemCheck(declaration, format, schema => request.compileValidationSchema(schema as Record<string, unknown>) as unknown as ItemValidator)
   route.checks.set(format, check)
   return check
 }

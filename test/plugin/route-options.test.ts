@@ -1,7 +1,6 @@
 // Per-call options hold for every source, hub streams included, and are resolved once per
 // route rather than on every request.
 import t from 'tap'
-import type { FastifyRequest } from 'fastify'
 import { resolveOptions } from '../../plugin/options.js'
 import { resolveCallOptions, type RouteOptionsCache } from '../../plugin/route-options.js'
 import { listenApp } from '../helpers/app.js'
@@ -37,23 +36,22 @@ t.test('per-call serializer, format and event names hold for hub streams as for 
 t.test('a route\'s options are validated on first use, then reused while they stay the same', async t => {
   const cache: RouteOptionsCache = new WeakMap()
   const defaults = resolveOptions({})
-  const route = { config: {} }
-  const other = { config: {} }
-  const request = (on: { config: object }) => ({ routeOptions: on }) as unknown as FastifyRequest
-  const first = resolveCallOptions(cache, defaults, request(route), { formats: ['sse', 'ndjson'], heartbeatMs: 1000 })
+  const route = {}
+  const other = {}
+  const first = resolveCallOptions(cache, defaults, route, { formats: ['sse', 'ndjson'], heartbeatMs: 1000 })
   t.equal(first.heartbeatMs, 1000)
   // mergeCallOptions always builds a new object: getting the same one back means no new validation.
   for (let i = 0; i < 5; i++) {
-    t.equal(resolveCallOptions(cache, defaults, request(route), { formats: ['sse', 'ndjson'], heartbeatMs: 1000 }), first, 'equal literals: the cached result')
+    t.equal(resolveCallOptions(cache, defaults, route, { formats: ['sse', 'ndjson'], heartbeatMs: 1000 }), first, 'equal literals: the cached result')
   }
-  const changed = resolveCallOptions(cache, defaults, request(route), { formats: ['sse', 'ndjson'], heartbeatMs: 2000 })
+  const changed = resolveCallOptions(cache, defaults, route, { formats: ['sse', 'ndjson'], heartbeatMs: 2000 })
   t.not(changed, first, 'options that change are validated again')
   t.equal(changed.heartbeatMs, 2000)
-  t.equal(resolveCallOptions(cache, defaults, request(route), { formats: ['sse', 'ndjson'], heartbeatMs: 2000 }), changed, 'and the new ones cached')
-  t.not(resolveCallOptions(cache, defaults, request(route), { formats: ['ndjson', 'sse'], heartbeatMs: 2000 }), changed, 'arrays compare element by element')
-  t.not(resolveCallOptions(cache, defaults, request(other), { formats: ['ndjson', 'sse'], heartbeatMs: 2000 }), changed, 'each route has its own')
+  t.equal(resolveCallOptions(cache, defaults, route, { formats: ['sse', 'ndjson'], heartbeatMs: 2000 }), changed, 'and the new ones cached')
+  t.not(resolveCallOptions(cache, defaults, route, { formats: ['ndjson', 'sse'], heartbeatMs: 2000 }), changed, 'arrays compare element by element')
+  t.not(resolveCallOptions(cache, defaults, other, { formats: ['ndjson', 'sse'], heartbeatMs: 2000 }), changed, 'each route has its own')
   for (let i = 0; i < 2; i++) {
-    t.throws(() => resolveCallOptions(cache, defaults, request(route), { heartbeatMs: -1 }), { code: 'FST_STREAM_INVALID_OPTION' }, 'a bad option fails every time, never cached as good')
+    t.throws(() => resolveCallOptions(cache, defaults, route, { heartbeatMs: -1 }), { code: 'FST_STREAM_INVALID_OPTION' }, 'a bad option fails every time, never cached as good')
   }
   const { app, url } = await listenApp(app => {
     app.get('/', (_request, reply) => reply.stream(['x'], { formats: ['ndjson'] }))
