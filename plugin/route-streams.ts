@@ -169,7 +169,10 @@ function withDeclaredFormats (route: StreamRoute, options: ResolvedOptions, decl
 export function checkCallFormats (route: StreamRoute, options: ResolvedOptions): void {
   const declaration = route.declaration
   if (declaration === undefined) return
-  const undeclared = [options.format, ...(options.formats ?? [])].find(format => format !== undefined && !declaration.formats.includes(format))
+  // A declaring route's options always list formats (withDeclaredFormats), and so do the
+  // call's, which are layered over them.
+  const offered = options.formats as readonly StreamFormat[]
+  const undeclared = [options.format, ...offered].find(format => format !== undefined && !declaration.formats.includes(format))
   if (undeclared !== undefined) throw routeError(route, options.format !== undefined ? 'format' : 'formats', undeclaredFormat(declaration, undeclared))
 }
 

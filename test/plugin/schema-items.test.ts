@@ -230,6 +230,16 @@ t.test('a declaration that cannot be honoured fails at ready(), naming the route
       build: app => app.get('/names', { schema: { response: { 200: { content: { 'text/event-stream': { itemSchema: sseEvents({ 'a\nb': {} }) } } } } } }, (_q, reply) => reply.stream([]))
     },
     {
+      what: 'an itemSchema that is not a schema at all',
+      message: /GET \/string: content\['text\/csv'\].itemSchema must be a JSON Schema/,
+      build: app => app.get('/string', { schema: { response: { 200: { content: { 'text/csv': { itemSchema: 'User' } } } } } }, (_q, reply) => reply.stream([]))
+    },
+    {
+      what: 'an event declared twice',
+      message: /GET \/twice: .*declares the event "a" twice/,
+      build: app => app.get('/twice', { schema: { response: { 200: { content: { 'text/event-stream': { itemSchema: { anyOf: [{ properties: { event: { const: 'a' }, data: {} } }, { properties: { event: { const: 'a' }, data: {} } }] } } } } } } }, (_q, reply) => reply.stream([]))
+    },
+    {
       what: 'a bad option in config.stream',
       message: /"config.stream" of route GET \/options: option "heartbeatMs" must be an integer/,
       build: app => app.get('/options', { config: { stream: { heartbeatMs: -1 } } }, (_q, reply) => reply.stream([]))
