@@ -4,8 +4,8 @@
  * described by `contentMediaType` and `contentSchema`. Earlier versions have no `itemSchema`,
  * so {@link transformStreamDocument} moves it to the registered `x-oai-itemSchema` extension.
  */
-import type { StreamDeclaration } from './stream-schema.js'
-import { MEDIA_TYPES } from './stream-schema.js'
+import type { StreamDeclaration } from './declaration.js'
+import { MEDIA_TYPES } from './declaration.js'
 
 /** The SSE event names a route's streams end with, documented beside its own events. */
 export interface DocumentedEvents {

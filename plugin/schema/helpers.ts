@@ -3,8 +3,8 @@
  * spell out by hand (docs/schemas.md shows both ways); their types keep the schemas given,
  * so a type provider still infers the items from them.
  */
-import type { StreamFormat } from '../lib/framing/encoder.js'
-import { MEDIA_TYPES } from './stream-schema.js'
+import type { StreamFormat } from '../../lib/framing/encoder.js'
+import { MEDIA_TYPES } from './declaration.js'
 
 /** The media type each format is declared under. */
 export interface StreamMediaTypes {

@@ -2,10 +2,10 @@
  * Reads what a route declares about its stream in `schema.response[200].content`, the way
  * OpenAPI 3.2 describes sequential media types: each media type fastify-stream writes may
  * carry an `itemSchema`, the schema of one item. The media types declared are the formats
- * the route offers. This file only reads; compiling is item-encoding.ts's work.
+ * the route offers. This file only reads; compiling is serializers.ts's work.
  */
-import type { StreamFormat } from '../lib/framing/encoder.js'
-import { isEventName } from '../lib/framing/sse-event.js'
+import type { StreamFormat } from '../../lib/framing/encoder.js'
+import { isEventName } from '../../lib/framing/sse-event.js'
 
 /** The media type each format is declared under, as the response's Content-Type says it. */
 export const MEDIA_TYPES: Readonly<Record<StreamFormat, string>> = {

@@ -3,11 +3,10 @@
  * validator compiler (Ajv unless the app or route sets another) before it is encoded. A
  * mismatch throws FST_STREAM_INVALID_ITEM naming the failing path, which ends that one stream.
  */
-import { errors } from '../lib/errors.js'
-import type { Encoder, StreamFault } from '../lib/framing/encoder.js'
-import { isLibraryEvent, isSseEvent } from '../lib/framing/sse-event.js'
-import type { StreamDeclaration } from './stream-schema.js'
-import type { StreamFormat } from '../lib/framing/encoder.js'
+import { errors } from '../../lib/errors.js'
+import type { Encoder, StreamFault, StreamFormat } from '../../lib/framing/encoder.js'
+import { isLibraryEvent, isSseEvent } from '../../lib/framing/sse-event.js'
+import type { StreamDeclaration } from './declaration.js'
 
 /**
  * What a validator compiler returns: Ajv's style (a boolean, with `errors` on the function)

@@ -4,10 +4,10 @@
  * another), once per route at ready(). A schema serializer writes only the fields the schema
  * declares, which is how a `passwordHash` stays off the wire.
  */
-import type { EncoderOptions } from '../lib/framing/create-encoder.js'
-import type { StreamFormat } from '../lib/framing/encoder.js'
-import { createSerialize, type Serializer } from '../lib/framing/serialize.js'
-import { MEDIA_TYPES, type StreamDeclaration } from './stream-schema.js'
+import type { EncoderOptions } from '../../lib/framing/create-encoder.js'
+import type { StreamFormat } from '../../lib/framing/encoder.js'
+import { createSerialize, type Serializer } from '../../lib/framing/serialize.js'
+import { MEDIA_TYPES, type StreamDeclaration } from './declaration.js'
 
 /** Compiles one schema for one media type; throws what the compiler throws. */
 export type CompileSerializer = (schema: unknown, mediaType: string) => (value: unknown) => string
@@ -38,7 +38,7 @@ export function compileItemEncoding (declaration: StreamDeclaration, compile: Co
  * column; a nested object or array is written by its own property's schema.
  */
 function csvEncoding (schema: unknown, compile: CompileSerializer): EncoderOptions {
-  // stream-schema.ts has checked that the row schema lists its properties.
+  // declaration.ts has checked that the row schema lists its properties.
   const properties = (schema as { properties: Record<string, unknown> }).properties
   const columnSerializers = new Map<string, Serializer>()
   for (const [column, property] of Object.entries(properties)) {

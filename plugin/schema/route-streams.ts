@@ -1,18 +1,18 @@
 /**
  * What one route says about its streams before any request: its item schemas
- * (`schema.response[200].content`, stream-schema.ts) and its options (`config.stream`). An
+ * (`schema.response[200].content`, declaration.ts) and its options (`config.stream`). An
  * `onRoute` hook records them, completing the schema so Fastify accepts it; an `onReady` hook
  * checks them, compiles the serializers and writes the OpenAPI form. Every mistake fails
  * ready() with FST_STREAM_INVALID_OPTION naming the route.
  */
 import type { FastifyInstance, FastifyRequest, FastifySchema, RouteOptions } from 'fastify'
-import { errors } from '../lib/errors.js'
-import type { StreamFormat } from '../lib/framing/encoder.js'
+import { errors } from '../../lib/errors.js'
+import type { StreamFormat } from '../../lib/framing/encoder.js'
 import { compileItemCheck, type ItemCheck, type ItemValidator } from './item-checks.js'
-import { compileItemEncoding, type ItemEncoding } from './item-encoding.js'
+import { compileItemEncoding, type ItemEncoding } from './serializers.js'
 import { documentDeclaration } from './openapi.js'
-import { mergeCallOptions, type ReplyStreamOptions, type ResolvedOptions } from './options.js'
-import { DeclarationProblem, readStreamDeclaration, streamContentOf, type StreamDeclaration } from './stream-schema.js'
+import { mergeCallOptions, type ReplyStreamOptions, type ResolvedOptions } from '../options.js'
+import { DeclarationProblem, readStreamDeclaration, streamContentOf, type StreamDeclaration } from './declaration.js'
 
 const kStreamRoute = Symbol('fastify-stream.route')
 
