@@ -8,6 +8,7 @@ import { STREAM_FORMATS, type StreamFormat } from '../lib/framing/encoder.js'
 import type { Serializer } from '../lib/framing/serialize.js'
 import { isEventName } from '../lib/framing/sse-event.js'
 import { isIntegerIn } from '../lib/option-checks.js'
+import { checkCompressOption, type CompressOption } from './compress-option.js'
 import { checkHubOption, type HubOption } from './decorate-hub.js'
 
 /** Options shared by the plugin and `reply.stream()`; per-call values win. */
@@ -34,6 +35,12 @@ export interface StreamDefaults {
    * FST_STREAM_INVALID_ITEM naming the failing path.
    */
   validateItems?: boolean
+  /**
+   * Compress streams for clients that accept it (`Accept-Encoding`), each write flushed so
+   * nothing waits in the compressor (default false). `true`, or `{ encodings, zlibOptions,
+   * dictionaryBytes }`. See docs/compression.md.
+   */
+  compress?: CompressOption
   /**
    * End a stream after this many ms, ±10 % jitter (default 0: never). SSE ends with a `retry:`
    * hint, so `EventSource` reconnects with its `Last-Event-ID` and resumes; connections then
@@ -98,6 +105,7 @@ const CHECKS: Record<string, Check> = {
   csvInjection: value => typeof value === 'boolean' ? undefined : 'must be a boolean',
   bom: value => typeof value === 'boolean' ? undefined : 'must be a boolean',
   validateItems: value => typeof value === 'boolean' ? undefined : 'must be a boolean',
+  compress: checkCompressOption,
   format: value => isFormat(value) ? undefined : `must be one of ${STREAM_FORMATS.join(', ')}`,
   formats: value => Array.isArray(value) && value.length > 0 && value.every(isFormat) ? undefined : `must be a non-empty array of ${STREAM_FORMATS.join(', ')}`,
   defaultFormat: value => isFormat(value) ? undefined : `must be one of ${STREAM_FORMATS.join(', ')}`,
@@ -110,7 +118,7 @@ const CHECKS: Record<string, Check> = {
   hub: checkHubOption
 }
 
-const CALL_KEYS = new Set(['heartbeatMs', 'retryMs', 'serializer', 'endEvent', 'errorEvent', 'columns', 'csvInjection', 'bom', 'validateItems', 'maxLifetimeMs', 'format', 'formats', 'defaultFormat'])
+const CALL_KEYS = new Set(['heartbeatMs', 'retryMs', 'serializer', 'endEvent', 'errorEvent', 'columns', 'csvInjection', 'bom', 'validateItems', 'compress', 'maxLifetimeMs', 'format', 'formats', 'defaultFormat'])
 // format and formats describe one route's offer, so they exist per call only.
 const PLUGIN_KEYS = new Set([...CALL_KEYS, 'maxLastEventIdLength', 'lastEventIdQuery', 'maxStreams', 'maxStreamsPerClient', 'clientKey', 'hub'])
 PLUGIN_KEYS.delete('format')

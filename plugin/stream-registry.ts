@@ -11,7 +11,7 @@ import type { PumpConfig, PumpHandle } from '../lib/write-path/pump-config.js'
 import { ClientLimits } from './client-limits.js'
 import type { ResolvedOptions } from './options.js'
 import type { RouteOptionsCache } from './route-options.js'
-import { writeHead } from './write-head.js'
+import { writeHead, type StreamCoding } from './write-head.js'
 
 // Per-call options are usually a handful of literals repeated on every request, so configs
 // and encoders are cached by the values that shape them. The bound keeps a route that varies
@@ -32,6 +32,8 @@ export interface StreamOwner {
   readonly url: string | undefined
   /** The slot taken in {@link ClientLimits}, given back when the stream ends. */
   readonly client: string
+  /** With compression on: the coding chosen for this stream, for the head. */
+  readonly coding: StreamCoding | undefined
 }
 
 /** A stream of this plugin, as its hooks see it. */
@@ -140,7 +142,7 @@ function createConfig (registry: StreamRegistry, options: ResolvedOptions, negot
       /* c8 ignore next */
       if (reply === undefined) return
       owner.reply = undefined
-      writeHead(reply, pump.encoder, negotiated)
+      writeHead(reply, pump.encoder, negotiated, owner.coding)
     },
     onFault: (pump, err) => {
       pump.owner.log.error({ err, route: routeOf(pump.owner) }, 'fastify-stream: the stream failed after its headers were sent')

@@ -4,7 +4,7 @@
  * reports the heap (and Buffer memory) the series left behind, against its payload.
  * `node history-heap.mjs [redis://…]`: the URL, when given, is the Redis for `store: 'redis'`.
  */
-import { createHub, createRedisAdapter } from 'fastify-stream/core'
+import { createHub, createRedisAdapter } from 'fastify-stream/hub'
 import { serveCalls } from '../lib/rpc.mjs'
 
 const url = process.argv[2]

@@ -61,7 +61,7 @@ serveCalls(probeHandlers({
 // `createHub()` from the core, else report that there is none instead of failing.
 async function resolveHub () {
   if (app.hasDecorator('hub') && app.hub != null) return app.hub
-  const core = await import('fastify-stream/core')
+  const core = await import('fastify-stream/hub')
   if (typeof core.createHub !== 'function') return undefined
   const created = await core.createHub({})
   app.addHook('onClose', async () => created.close?.())

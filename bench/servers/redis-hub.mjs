@@ -5,7 +5,7 @@
  * `node redis-hub.mjs redis://127.0.0.1:PORT`; reports ready over IPC once Redis answers.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createHub, createRedisAdapter } from 'fastify-stream/core'
+import { createHub, createRedisAdapter } from 'fastify-stream/hub'
 import { Redis } from 'ioredis'
 import { pool } from '../clients/connect.mjs'
 import { hubChannel } from '../lib/redis-clients.mjs'

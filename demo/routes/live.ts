@@ -65,6 +65,9 @@ type LiveItem =
 export const liveRoutes: FastifyPluginAsync<DemoPluginOptions> = async function liveRoutes (app, { shared }) {
   app.get<{ Querystring: LiveQuery }>('/api/live', {
     preValidation: LIVE_QUERY.preValidation,
+    // gzip when the browser accepts it (EventSource does): repeated keys compress well even
+    // flushed event by event, and the page holds one such stream per browser, not per tab.
+    config: { stream: { compress: true } },
     schema: {
       querystring: {
         type: 'object',

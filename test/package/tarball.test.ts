@@ -85,20 +85,20 @@ const installed = (() => {
   rmSync(project, { recursive: true, force: true })
   mkdirSync(path.join(project, 'src'), { recursive: true })
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
-  return run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'fastify@^5.8.0', 'typescript@~6.0', '@types/node@^20', 'prom-client@^15.1.0'], project)
+  return run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'fastify@^5.8.0', 'typescript@~6.0', '@types/node@^20', 'prom-client@^15.1.0', '@fastify/type-provider-typebox@^6.3.0', 'typebox@^1.1.14'], project)
 })()
 
 t.test('the installed package type-checks with strict and skipLibCheck false', async t => {
   t.equal(installed.status, 0, `npm install exits 0 (${installed.stderr.slice(-500)})`)
   copyFileSync(path.join(ROOT, 'test', 'package', 'consumer', 'app.ts'), path.join(project, 'src', 'app.ts'))
-  copyFileSync(path.join(ROOT, 'test', 'package', 'consumer', 'wrong.ts'), path.join(project, 'src', 'wrong.ts'))
+  for (const file of ['wrong.ts', 'wrong-item.ts']) copyFileSync(path.join(ROOT, 'test', 'package', 'consumer', file), path.join(project, 'src', file))
   const resolutions: Array<[string, Record<string, string>]> = [
     ['nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }],
     ['node16', { module: 'node16', moduleResolution: 'node16' }],
     ['bundler', { module: 'esnext', moduleResolution: 'bundler' }]
   ]
   for (const [name, resolution] of resolutions) {
-    for (const [file, shouldPass] of [['app.ts', true], ['wrong.ts', false]] as const) {
+    for (const [file, shouldPass] of [['app.ts', true], ['wrong.ts', false], ['wrong-item.ts', false]] as const) {
       const config = `tsconfig.${name}.${file}.json`
       writeFileSync(path.join(project, config), JSON.stringify({
         compilerOptions: { ...resolution, target: 'es2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] },
@@ -106,7 +106,7 @@ t.test('the installed package type-checks with strict and skipLibCheck false', a
       }))
       const result = run(path.join(project, 'node_modules', '.bin', 'tsc'), ['-p', config], project)
       if (shouldPass) t.equal(result.status, 0, `${name}: ${file} checks (${result.stdout.slice(0, 2000)})`)
-      else t.match(result.stdout, /wrong\.ts.*TS2769|wrong\.ts.*TS2345/, `${name}: a wrong source is a type error, so the check is real`)
+      else t.match(result.stdout, new RegExp(`${file.replace('.', '\\.')}.*(TS2769|TS2345)`), `${name}: ${file} is a type error, so the check is real`)
     }
   }
 })

@@ -7,6 +7,9 @@ import { registerStreamMetrics } from 'fastify-stream/metrics'
 import { encodeSseEvent, errors as coreErrors, streamResponse } from 'fastify-stream/core'
 import { readNdjson, subscribe, type ResetData as ClientResetData } from 'fastify-stream/client'
 import { Registry } from 'prom-client'
+import { Type } from 'typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { streamContent, transformStreamDocument } from 'fastify-stream'
 
 /** true only when T is `any`: errors must be precisely typed, never `any`. */
 type IsAny<T> = 0 extends 1 & T ? true : false
@@ -19,6 +22,15 @@ app.get('/ticks', (request, reply) =>
     signal.throwIfAborted()
     yield sse({ id: Number(lastEventId ?? 0) + 1, data: { ok: true } })
   }, { formats: ['sse', 'ndjson'] }))
+
+// A route that declares its items: the TypeBox provider types what its source yields.
+const User = Type.Object({ id: Type.Integer(), name: Type.String() })
+app.withTypeProvider<TypeBoxTypeProvider>().get('/users', { schema: { response: { 200: streamContent(User, ['sse', 'ndjson']) } } }, (_request, reply) =>
+  reply.stream(async function * () {
+    yield { id: 1, name: 'Ada', passwordHash: 'not sent' }
+    yield sse({ id: 2, data: { id: 2, name: 'Grace' } })
+  }))
+const openapi: Record<string, unknown> = transformStreamDocument({ openapi: '3.1.0', paths: {} })
 
 const counters: StreamCounters = app.streams
 const open: number = counters.open
@@ -46,4 +58,4 @@ async function readChat (): Promise<string[]> {
   return texts
 }
 
-export { open, code, status, notAny, sameErrors, id, hub, frame, handler, reset, readChat }
+export { openapi, open, code, status, notAny, sameErrors, id, hub, frame, handler, reset, readChat }
