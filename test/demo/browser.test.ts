@@ -64,8 +64,10 @@ t.test('the dashboard streams live, and reconnects and resumes across a server r
   t.teardown(() => demo.app.close())
   const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 } })
   t.teardown(() => context.close())
+  const liveResponse = context.waitForEvent('response', { predicate: response => response.url().includes('/api/live'), timeout: WAIT.timeout })
   const { page, problems } = await openDashboard(context, demo.url)
   t.equal(await page.title(), 'fastify-stream · live demo')
+  t.equal((await liveResponse).headers()['content-encoding'], 'gzip', 'Chromium asked for gzip, and its EventSource reads /api/live compressed')
 
   await reached(t, page.waitForFunction(ids => ids.every(id => Number(document.getElementById(id)?.dataset.points) >= 3), CHARTS, WAIT), 'every chart has at least 3 points')
   await reached(t, page.waitForFunction(() => document.querySelectorAll('#users-body tr').length >= 3, undefined, WAIT), 'the user table has at least 3 rows')
