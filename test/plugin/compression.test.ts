@@ -253,3 +253,27 @@ t.test('compress is checked at register time', async t => {
     await t.rejects(async () => { await Fastify().register(fastifyStream, { compress: compress as boolean }).ready() }, { code: 'FST_STREAM_INVALID_OPTION', message }, JSON.stringify(compress))
   }
 })
+
+t.test('@fastify/compress in the same app: a stream is compressed once, or not at all', async t => {
+  const fastifyCompress = (await import('@fastify/compress')).default
+  const Fastify = (await import('fastify')).default
+  const { default: fastifyStream } = await import('../../plugin/index.js')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  // Registered first, and awaited: its hooks must see the routes, as its docs ask.
+  await app.register(fastifyCompress, { global: true, threshold: 0 })
+  await app.register(fastifyStream)
+  app.get('/ours', (_request, reply) => reply.stream([{ a: 1 }, { a: 2 }], { format: 'sse', compress: true }))
+  app.get('/plain', (_request, reply) => reply.stream([{ a: 1 }], { format: 'sse' }))
+  app.get('/json', async () => ({ big: 'x'.repeat(2000) }))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const ours = await openGzip(`${url}/ours`, 'text/event-stream')
+  t.equal(ours.headers['content-encoding'], 'gzip')
+  t.equal(await ours.ended, ':\n\ndata: {"a":1}\n\ndata: {"a":2}\n\nevent: end\ndata:\n\n', 'one gunzip gives the stream: not compressed twice')
+  const plain = await fetch(`${url}/plain`, { headers: { 'accept-encoding': 'gzip' } })
+  t.equal(plain.headers.get('content-encoding'), null, 'without compress, @fastify/compress does not touch the stream either')
+  t.equal(await plain.text(), ':\n\ndata: {"a":1}\n\nevent: end\ndata:\n\n')
+  const json = await fetch(`${url}/json`, { headers: { 'accept-encoding': 'gzip' } })
+  t.equal(json.headers.get('content-encoding'), 'gzip', 'while it still compresses the app\'s other routes')
+})
