@@ -82,8 +82,9 @@ function openGzip (url: string, accept: string): Promise<{ headers: http.Incomin
       })
       const ended = new Promise<string>((resolve, reject) => { gunzip.on('end', () => resolve(text)).on('error', reject) })
       response.pipe(gunzip)
-      // A body cut short (an aborted stream) never ends the decoder by itself.
-      response.on('close', () => { if (!response.complete) gunzip.destroy(new Error('the body was cut short')) })
+      // A body cut short (an aborted stream) never ends the decoder by itself: end it, so it
+      // decodes what arrived, then fails on the missing trailer.
+      response.on('close', () => { if (!response.complete) gunzip.end() })
       resolve({
         headers: response.headers,
         decoded: () => text,
