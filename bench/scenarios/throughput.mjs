@@ -2,6 +2,7 @@
  * Scenario 1: one stream of 200,000 small events, SSE and NDJSON, from an async generator.
  * Events/s and server CPU per event, ours against the hand-written res.write loop.
  */
+import { readOnce } from '../lib/read-once.mjs'
 import { interleave, pick } from '../lib/rounds.mjs'
 import { makeRow } from '../lib/rows.mjs'
 import { summarize } from '../lib/stats.mjs'
@@ -23,7 +24,7 @@ export default {
     const rows = []
     const notes = []
     for (const format of ['sse', 'ndjson']) {
-      const measure = server => () => readOnce(client, server, format)
+      const measure = server => () => readOnce(client, server, '/events', format, EVENTS)
       const results = await interleave({ rounds: ctx.rounds, warmup: 1, log: ctx.log, label: format }, measure(ours), measure(base))
       const saturated = summarize(pick(results.ours, 'clientBusy')).median >= SATURATED
       const label = format.toUpperCase()
@@ -49,15 +50,6 @@ export default {
     }
     return { rows, notes }
   }
-}
-
-async function readOnce (client, server, format) {
-  const before = await server.call('cpu')
-  const result = await client.call('readStream', { url: server.url(`/events?format=${format}&n=${EVENTS}`) })
-  const after = await server.call('cpu')
-  const expectedLines = format === 'sse' ? 2 * EVENTS : EVENTS
-  if (result.lines < expectedLines) throw new Error(`${server.name}: ${result.lines} lines, expected at least ${expectedLines}`)
-  return { rate: EVENTS / (result.ms / 1000), cpuPerEvent: (after - before) / EVENTS, bytes: result.bytes, clientBusy: result.clientBusy }
 }
 
 function percent (samples) {

@@ -7,6 +7,7 @@
  * plugin and in the hand-written node:http loop (the baseline). The schema route with
  * validateItems gives the cost of validating each item.
  */
+import { readOnce } from '../lib/read-once.mjs'
 import { interleave, pick } from '../lib/rounds.mjs'
 import { makeRow } from '../lib/rows.mjs'
 import { summarize } from '../lib/stats.mjs'
@@ -31,7 +32,7 @@ export default {
     const rows = []
     const notes = []
     for (const format of ['ndjson', 'sse']) {
-      const read = (server, path) => () => readOnce(client, server, path, format)
+      const read = (server, path) => () => readOnce(client, server, path, format, EVENTS)
       const results = await interleave({ rounds: ctx.rounds, warmup: 1, log: ctx.log, label: `typed ${format}` },
         read(ours, '/users/schema'), read(base, '/users/picked'),
         { json: read(ours, '/users/json'), picked: read(ours, '/users/picked'), validated: read(ours, '/users/validated') })
@@ -76,13 +77,4 @@ export default {
     }
     return { rows, notes }
   }
-}
-
-async function readOnce (client, server, path, format) {
-  const before = await server.call('cpu')
-  const result = await client.call('readStream', { url: server.url(`${path}?format=${format}&n=${EVENTS}`) })
-  const after = await server.call('cpu')
-  const expected = format === 'sse' ? 2 * EVENTS : EVENTS
-  if (result.lines < expected) throw new Error(`${server.name} ${path}: ${result.lines} lines, expected at least ${expected}`)
-  return { rate: EVENTS / (result.ms / 1000), cpuPerEvent: (after - before) / EVENTS, bytes: result.bytes, clientBusy: result.clientBusy }
 }

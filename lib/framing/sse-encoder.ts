@@ -7,7 +7,7 @@ import type { Encoder, StreamFault } from './encoder.js'
 import { errors } from '../errors.js'
 import { createSerialize, ownSerializer, type Serializer } from './serialize.js'
 import { isPreparedEvent } from './prepared-event.js'
-import { isEventName, isLibraryEvent, isSseEvent, type SseEvent } from './sse-event.js'
+import { eventTypeOf, isEventName, isLibraryEvent, isSseEvent, type SseEvent } from './sse-event.js'
 
 // §9.2.5: a line ends at CRLF, a lone LF or a lone CR, so all three must split data.
 const LINE_BREAK = /\r\n|\r|\n/
@@ -133,13 +133,13 @@ class SseEncoder implements Encoder {
       if (this.onWarning !== undefined && (item.event === 'error' || item.event === 'open')) this.warnReserved(item.event)
       return frameOf(item, this.dataLines(item))
     }
-    return fieldLine('data', (this.byEvent === undefined ? this.serialize : this.serializerOf('message'))(item)) + '\n'
+    return fieldLine('data', (this.byEvent === undefined ? this.serialize : this.serializerOf(eventTypeOf(item)))(item)) + '\n'
   }
 
   private dataLines (event: SseEvent): string {
     if (isLibraryEvent(event)) return encodeData(event.data, serializeJson)
     if (this.byEvent === undefined) return dataLinesOf(event, this.own, this.serialize)
-    return encodeData(event.data, this.serializerOf(event.event === undefined || event.event === '' ? 'message' : event.event))
+    return encodeData(event.data, this.serializerOf(eventTypeOf(event)))
   }
 
   private serializerOf (name: string): Serializer {

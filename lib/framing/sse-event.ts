@@ -116,6 +116,14 @@ export function isEventName (value: unknown, allowEmpty = false): value is strin
   return typeof value === 'string' && (allowEmpty || value !== '') && !value.includes('\n') && !value.includes('\r')
 }
 
+/**
+ * The type an `EventSource` dispatches `item` as: its `event`, or `message` for an item that
+ * names none (a plain value, or an empty or missing name; WHATWG HTML §9.2.6).
+ */
+export function eventTypeOf (item: unknown): string {
+  return isSseEvent(item) && item.event !== undefined && item.event !== '' ? item.event : 'message'
+}
+
 /** True when `value` was made by {@link sse} (by any copy of this package). */
 export function isSseEvent (value: unknown): value is SseEvent {
   return typeof value === 'object' && value !== null && (value as SseEvent)[kSseEvent] === true

@@ -5,7 +5,7 @@
  */
 import { errors } from '../../lib/errors.js'
 import type { Encoder, StreamFault, StreamFormat } from '../../lib/framing/encoder.js'
-import { isLibraryEvent, isSseEvent } from '../../lib/framing/sse-event.js'
+import { eventTypeOf, isLibraryEvent, isSseEvent } from '../../lib/framing/sse-event.js'
 import type { StreamDeclaration } from './declaration.js'
 
 /**
@@ -41,8 +41,7 @@ export function compileItemCheck (declaration: StreamDeclaration, format: Stream
   for (const [name, schema] of sse.events) byEvent.set(name, compile(schema))
   return item => {
     if (isSseEvent(item) && isLibraryEvent(item)) return
-    const name = isSseEvent(item) && item.event !== undefined && item.event !== '' ? item.event : 'message'
-    const validate = byEvent.get(name)
+    const validate = byEvent.get(eventTypeOf(item))
     // An undeclared event is the encoder's to refuse (sse-encoder.ts), with the same code.
     if (validate !== undefined) checkData(validate, isSseEvent(item) ? item.data : item)
   }

@@ -155,7 +155,7 @@ function prepareRoute (route: StreamRoute): void {
 function withDeclaredFormats (route: StreamRoute, options: ResolvedOptions, declaration: StreamDeclaration): ResolvedOptions {
   const declared = declaration.formats
   const configured = route.configured ?? {}
-  const undeclared = [configured.format, ...(configured.formats ?? []), configured.defaultFormat].find(format => format !== undefined && !declared.includes(format))
+  const undeclared = firstUndeclared(declaration, [configured.format, ...(configured.formats ?? []), configured.defaultFormat])
   if (undeclared !== undefined) throw routeError(route, 'config.stream', undeclaredFormat(declaration, undeclared))
   const formats = configured.formats ?? declared
   const defaultFormat = formats.includes(options.defaultFormat) ? options.defaultFormat : formats[0] as StreamFormat
@@ -172,8 +172,12 @@ export function checkCallFormats (route: StreamRoute, options: ResolvedOptions):
   // A declaring route's options always list formats (withDeclaredFormats), and so do the
   // call's, which are layered over them.
   const offered = options.formats as readonly StreamFormat[]
-  const undeclared = [options.format, ...offered].find(format => format !== undefined && !declaration.formats.includes(format))
+  const undeclared = firstUndeclared(declaration, [options.format, ...offered])
   if (undeclared !== undefined) throw routeError(route, options.format !== undefined ? 'format' : 'formats', undeclaredFormat(declaration, undeclared))
+}
+
+function firstUndeclared (declaration: StreamDeclaration, formats: Array<StreamFormat | undefined>): StreamFormat | undefined {
+  return formats.find(format => format !== undefined && !declaration.formats.includes(format))
 }
 
 function undeclaredFormat (declaration: StreamDeclaration, format: StreamFormat): string {
