@@ -8,7 +8,7 @@ import { STREAM_FORMATS, type StreamFormat } from '../lib/framing/encoder.js'
 import type { Serializer } from '../lib/framing/serialize.js'
 import { isEventName } from '../lib/framing/sse-event.js'
 import { isIntegerIn } from '../lib/option-checks.js'
-import { checkCompressOption, type CompressOption } from './compress-option.js'
+import { checkCompressOption, type CompressOption } from '../lib/http/compress-option.js'
 import { checkHubOption, type HubOption } from './decorate-hub.js'
 
 /** Options shared by the plugin and `reply.stream()`; per-call values win. */
@@ -37,7 +37,7 @@ export interface StreamDefaults {
   validateItems?: boolean
   /**
    * Compress streams for clients that accept it (`Accept-Encoding`), each write flushed so
-   * nothing waits in the compressor (default false). `true`, or `{ encodings, zlibOptions,
+   * nothing waits in the compressor (default false). `true`, or `{ encodings, zlibOptions, brotliOptions,
    * dictionaryBytes }`. See docs/compression.md.
    */
   compress?: CompressOption

@@ -17,9 +17,8 @@ import type { StreamDeclaration } from './schema/declaration.js'
 import { configFor, encoderFor, routeEncoder, type StreamOwner, type StreamRegistry } from './stream-registry.js'
 import type { ReplySourceContext } from './types.js'
 import { writeHead, type StreamCoding } from './write-head.js'
-import { codingFor, compressionOf, type Compression } from './compress-option.js'
-import { CompressingSink } from '../lib/write-path/compressing-sink.js'
-import type { GzipSettings } from '../lib/write-path/gzip-writer.js'
+import { compressionOf } from '../lib/http/compress-option.js'
+import { chooseCoding, compressedSink } from '../lib/http/stream-coding.js'
 
 // Refusals for load (too many streams) say when to come back. Streams are long-lived, so a
 // slot frees up on the scale of seconds, not milliseconds.
@@ -55,7 +54,7 @@ export function startStream (
     discardSource(source)
     return reply.send(err)
   }
-  const coding = codingOf(options, reply)
+  const coding = codingOf(options, reply, encoder.format)
   if (reply.request.method === 'HEAD') {
     discardSource(source)
     writeHead(reply, encoder, options.format === undefined, coding)
@@ -89,22 +88,11 @@ function settleWhenStarted (reply: FastifyReply, started: Promise<void>): void {
   reply.then = fulfilled => { started.then(() => { fulfilled() }) }
 }
 
-// How much recent text each compressed write may refer back to, by format (measured on the
-// demo's shapes, docs/compression.md): 4 KiB takes SSE events flushed one at a time to 2.65x
-// at ~6 KiB idle cost; an export's large batches get the whole 32 KiB window, 0.97x of
-// compressing the file in one piece.
-const DICTIONARY_BYTES: Record<StreamFormat, number> = { sse: 4096, ndjson: 4096, csv: 32768 }
-
-function gzipSettings (options: ResolvedOptions, format: StreamFormat): GzipSettings {
-  const settings = (compressionOf(options.compress) as Compression).settings
-  return { level: settings.level, dictionaryBytes: settings.dictionaryBytes ?? DICTIONARY_BYTES[format] }
-}
-
 /** With compression on: the coding this request gets (none when it accepts none offered). */
-function codingOf (options: ResolvedOptions, reply: FastifyReply): StreamCoding | undefined {
+function codingOf (options: ResolvedOptions, reply: FastifyReply, format: StreamFormat): StreamCoding | undefined {
   const compression = compressionOf(options.compress)
   if (compression === undefined) return undefined
-  return { encoding: codingFor(compression, reply.request.headers['accept-encoding']) }
+  return { encoding: chooseCoding(compression, reply.request.headers['accept-encoding'], format), compression }
 }
 
 function checkCallOptions (route: StreamRoute | undefined, callOptions: ReplyStreamOptions, options: ResolvedOptions): void {
@@ -165,7 +153,7 @@ function createPump (
   // so it is spared the AbortController (a measurable part of a short stream's cost).
   let pump: StreamPump<StreamOwner>
   // A compressed stream writes through a sink that compresses and flushes each write.
-  const sink = coding?.encoding === undefined ? reply.raw : new CompressingSink(reply.raw, gzipSettings(options, encoder.format))
+  const sink = coding?.encoding === undefined ? reply.raw : compressedSink(reply.raw, coding.encoding, coding.compression, encoder.format)
   if (typeof source !== 'function') {
     pump = new StreamPump(sink, source, { encoder, config, owner })
   } else {

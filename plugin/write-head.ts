@@ -3,11 +3,14 @@
  */
 import type { FastifyReply } from 'fastify'
 import type { Encoder } from '../lib/framing/encoder.js'
+import type { ContentCoding } from '../lib/http/accept-encoding.js'
+import type { Compression } from '../lib/http/compress-option.js'
 import { streamHeaders } from '../lib/http/headers.js'
 
 /** A stream's content coding: compression was on, and `encoding` is what was chosen (or none). */
 export interface StreamCoding {
-  encoding: string | undefined
+  encoding: ContentCoding | undefined
+  compression: Compression
 }
 
 function addVary (headers: Record<string, unknown>, name: string): void {

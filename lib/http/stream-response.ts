@@ -8,12 +8,15 @@ import { StreamCounters } from '../write-path/counters.js'
 import { createEncoder, type EncoderOptions } from '../framing/create-encoder.js'
 import { STREAM_FORMATS, type StreamFormat } from '../framing/encoder.js'
 import { errors, isStreamError, type StreamError } from '../errors.js'
+import { invalidOption } from '../option-checks.js'
+import { checkCompressOption, compressionOf, type Compression, type CompressOption } from './compress-option.js'
 import { streamHeaders } from './headers.js'
 import { resolveLastEventId } from './last-event-id.js'
 import { negotiateFormat } from './negotiate.js'
 import { StreamPump } from '../write-path/pump.js'
 import type { PumpConfig } from '../write-path/pump-config.js'
 import { discardSource, type StreamSource } from '../write-path/source.js'
+import { chooseCoding, compressedSink } from './stream-coding.js'
 
 /** Options of {@link streamResponse}. */
 export interface StreamResponseOptions extends EncoderOptions {
@@ -33,6 +36,12 @@ export interface StreamResponseOptions extends EncoderOptions {
   counters?: StreamCounters
   /** Called once with an error that happened after the head was sent. */
   onFault?: (err: unknown) => void
+  /**
+   * Compress for clients that accept it, each write flushed (default false): `true`, or
+   * `{ encodings, zlibOptions, brotliOptions, dictionaryBytes }` (docs/compression.md). A
+   * wrong value rejects with FST_STREAM_INVALID_OPTION before anything is sent.
+   */
+  compress?: CompressOption
 }
 
 /**
@@ -48,6 +57,11 @@ export async function streamResponse (
   source: StreamSource,
   options: StreamResponseOptions = {}
 ): Promise<void> {
+  const problem = options.compress === undefined ? undefined : checkCompressOption(options.compress)
+  if (problem !== undefined) {
+    discardSource(source)
+    throw invalidOption('compress', problem)
+  }
   const offered = options.formats ?? STREAM_FORMATS
   const format = options.format ??
     negotiateFormat(req.headers.accept, offered, options.defaultFormat ?? 'ndjson', options.formats !== undefined)
@@ -58,17 +72,24 @@ export async function streamResponse (
   const encoder = createEncoder(format, options)
   const controller = new AbortController()
   const lastEventId = resolveLastEventId(req.headers['last-event-id'], undefined, options.maxLastEventIdLength ?? 256)
+  const compression = compressionOf(options.compress)
+  const coding = compression === undefined ? undefined : chooseCoding(compression, req.headers['accept-encoding'], format)
+  const headers = streamHeaders(encoder)
+  // With compression on, the body's coding depends on Accept-Encoding, whichever was chosen.
+  if (compression !== undefined) headers.vary = 'Accept-Encoding'
+  if (coding !== undefined) headers['content-encoding'] = coding
   const config: PumpConfig<undefined> = {
     heartbeatMs: options.heartbeatMs ?? 15000,
     lifetimeMs: options.maxLifetimeMs ?? 0,
     counters: options.counters ?? new StreamCounters(),
-    writeHead: pump => { res.writeHead(200, streamHeaders(pump.encoder)) }
+    writeHead: () => { res.writeHead(200, headers) }
   }
   if (options.onFault !== undefined) {
     const onFault = options.onFault
     config.onFault = (_pump, err) => onFault(err)
   }
-  const pump = new StreamPump(res, source, { encoder, config, owner: undefined, factory: { controller, context: { signal: controller.signal, lastEventId, format } } })
+  const sink = coding === undefined ? res : compressedSink(res, coding, compression as Compression, format)
+  const pump = new StreamPump(sink, source, { encoder, config, owner: undefined, factory: { controller, context: { signal: controller.signal, lastEventId, format } } })
   const failure = await pump.start()
   if (failure !== undefined) answerError(res, failure)
 }

@@ -12,6 +12,11 @@ export interface ResponseSink {
   end (): unknown
   /** Tears the response down without a clean end. */
   destroy (err?: Error): unknown
+  /**
+   * Ends the body so the client sees it incomplete, once what was written is sent: only a
+   * sink that hands its bytes to the response later than its writes (brotli-sink.ts) has it.
+   */
+  endIncomplete? (): void
   /** Sends the head now, before any body byte. */
   flushHeaders? (): void
   /** The HTTP/1 socket, when there is one. */

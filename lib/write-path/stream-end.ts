@@ -28,6 +28,7 @@ export function toFault (err: unknown): StreamFault {
  * code (a plain destroy would say NO_ERROR).
  */
 export function abortAfterFlush (res: ResponseSink): void {
+  if (res.endIncomplete !== undefined) return res.endIncomplete()
   const socket = res.socket
   if (res.stream === undefined && socket != null) socket.end()
   else res.write('', () => { res.destroy(new errors.FST_STREAM_SOURCE_FAILED()) })

@@ -68,17 +68,28 @@ export function proxyConfigs (markdown: string): Record<ProxyKind, string> {
   const found: Partial<Record<ProxyKind, string>> = {}
   const marked = /^<!-- proxy-config: (\w+) -->\n```(\w*)\n([\s\S]*?)^```$/gm
   for (const [, kind, fence, body] of markdown.matchAll(marked)) {
-    const spec = BINARIES[kind as ProxyKind]
-    if (spec === undefined) throw new Error(`unknown proxy-config marker: ${kind}`)
-    if (fence !== spec.fence) throw new Error(`the ${kind} config must be fenced as ${spec.fence}, not "${fence}"`)
+    if (BINARIES[kind as ProxyKind] === undefined) throw new Error(`unknown proxy-config marker: ${kind}`)
     if (found[kind as ProxyKind] !== undefined) throw new Error(`two ${kind} configs are marked`)
-    if (!body.includes(DOC_UPSTREAM) || !body.includes(DOC_LISTEN)) throw new Error(`the ${kind} config must use ${DOC_UPSTREAM} and ${DOC_LISTEN}`)
-    found[kind as ProxyKind] = body
+    found[kind as ProxyKind] = checkedConfig(kind as ProxyKind, kind, fence, body)
   }
   for (const kind of Object.keys(BINARIES) as ProxyKind[]) {
     if (found[kind] === undefined) throw new Error(`no <!-- proxy-config: ${kind} --> block followed by a fenced config`)
   }
   return found as Record<ProxyKind, string>
+}
+
+/**
+ * The config of `markdown` marked `<!-- proxy-config: KIND NAME -->`: a variant for one case
+ * (a site with gzip on, say), which {@link proxyConfigs} leaves out.
+ * @throws when it is missing or repeated, its fence has another language tag, or it does not
+ *   use the addresses a test swaps.
+ */
+export function proxyVariant (markdown: string, kind: ProxyKind, name: string): string {
+  const marked = /^<!-- proxy-config: (\w+) ([\w-]+) -->\n```(\w*)\n([\s\S]*?)^```$/gm
+  const bodies = [...markdown.matchAll(marked)].filter(match => match[1] === kind && match[2] === name)
+  if (bodies.length !== 1) throw new Error(`${bodies.length} <!-- proxy-config: ${kind} ${name} --> blocks followed by a fenced config; want 1`)
+  const [, , , fence = '', body = ''] = bodies[0]!
+  return checkedConfig(kind, `${kind} ${name}`, fence, body)
 }
 
 /**
@@ -131,6 +142,14 @@ export async function startProxy (kind: ProxyKind, config: string, upstreamPort:
     throw new Error(`${kind} did not start: ${(err as Error).message}\n${output.slice(-2000)}`)
   }
   return proxy
+}
+
+/** `body`, once its fence is the proxy's language and it uses the addresses a test swaps. */
+function checkedConfig (kind: ProxyKind, label: string, fence: string, body: string): string {
+  const spec = BINARIES[kind]
+  if (fence !== spec.fence) throw new Error(`the ${label} config must be fenced as ${spec.fence}, not "${fence}"`)
+  if (!body.includes(DOC_UPSTREAM) || !body.includes(DOC_LISTEN)) throw new Error(`the ${label} config must use ${DOC_UPSTREAM} and ${DOC_LISTEN}`)
+  return body
 }
 
 /** Writes the config files into `dir`; returns the proxy's arguments to run in the foreground. */

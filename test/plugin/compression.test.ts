@@ -1,12 +1,13 @@
-// compress: gzip negotiated from Accept-Encoding, each write flushed so a client decodes event
-// N before the source makes N+1 (real sockets, zlib's own streaming decoder, Node's fetch and
-// curl as clients), a valid trailer on every normal end, and nothing changed with it off.
+// compress: gzip and Brotli negotiated from Accept-Encoding, each write flushed so a client
+// decodes event N before the source makes N+1 (real sockets, zlib's own streaming decoders,
+// Node's fetch and curl as clients), a valid end on every normal end, and nothing changed
+// with it off.
 import { spawn } from 'node:child_process'
 import http from 'node:http'
-import { createGunzip, gunzipSync } from 'node:zlib'
+import { constants as zlibConstants, createBrotliDecompress, createGunzip, gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { negotiateEncoding } from '../../lib/http/accept-encoding.js'
-import { CompressingSink } from '../../lib/write-path/compressing-sink.js'
+import { GzipSink } from '../../lib/write-path/gzip-sink.js'
 import { GzipWriter } from '../../lib/write-path/gzip-writer.js'
 import { sse } from '../../plugin/index.js'
 import { listenApp } from '../helpers/app.js'
@@ -67,11 +68,16 @@ function lockstep (count: number): Lockstep & { source: () => AsyncGenerator<unk
   }
 }
 
-/** GETs `url` raw (Node's http does not decode), gunzips as it arrives. */
-function openGzip (url: string, accept: string): Promise<{ headers: http.IncomingHttpHeaders, decoded: () => string, waitFor: (check: (text: string) => boolean) => Promise<void>, ended: Promise<string>, destroy: () => void }> {
+type Coding = 'gzip' | 'br'
+const CODINGS: Coding[] = ['gzip', 'br']
+// Both codings offered for every format, so the client's Accept-Encoding picks.
+const BOTH = { encodings: ['br', 'gzip'] } as const
+
+/** GETs `url` raw (Node's http does not decode), accepting only `coding`, and decodes as it arrives. */
+function openGzip (url: string, accept: string, coding: Coding = 'gzip'): Promise<{ headers: http.IncomingHttpHeaders, decoded: () => string, waitFor: (check: (text: string) => boolean) => Promise<void>, ended: Promise<string>, destroy: () => void }> {
   return new Promise((resolve, reject) => {
-    const request = http.get(url, { headers: { accept, 'accept-encoding': 'gzip' }, agent: false }, response => {
-      const gunzip = createGunzip()
+    const request = http.get(url, { headers: { accept, 'accept-encoding': coding }, agent: false }, response => {
+      const gunzip = coding === 'gzip' ? createGunzip() : createBrotliDecompress()
       let text = ''
       const waiters: Array<{ check: (text: string) => boolean, resolve: () => void }> = []
       gunzip.setEncoding('utf8').on('data', (chunk: string) => {
@@ -97,7 +103,7 @@ function openGzip (url: string, accept: string): Promise<{ headers: http.Incomin
   })
 }
 
-t.test('each event is decodable before the source makes the next, in every format', async t => {
+t.test('each event is decodable before the source makes the next, in every format and coding', async t => {
   const COUNT = 5
   const runs = new Map<string, ReturnType<typeof lockstep>>()
   const { app, url } = await listenApp(app => {
@@ -106,41 +112,45 @@ t.test('each event is decodable before the source makes the next, in every forma
       runs.set((request.params as { format: string }).format, run)
       return reply.stream(run.source)
     })
-  }, { compress: true })
+  }, { compress: BOTH })
   t.teardown(() => app.close())
   const formats: Array<[string, string, (text: string) => number]> = [
     ['sse', 'text/event-stream', text => parseSse(text).filter(event => event.event === undefined).length],
     ['ndjson', 'application/x-ndjson', text => text.split('\n').length - 1],
     ['csv', 'text/csv', text => text.split('\r\n').length - 2]
   ]
-  for (const [format, accept, count] of formats) {
-    const client = await openGzip(`${url}/${format}`, accept)
-    t.equal(client.headers['content-encoding'], 'gzip', `${format}: Content-Encoding: gzip`)
-    t.match(client.headers.vary, /Accept-Encoding/, `${format}: Vary: Accept-Encoding`)
-    t.equal(client.headers['content-length'], undefined)
-    const run = runs.get(format)!
-    for (let n = 0; n < COUNT; n++) {
-      await client.waitFor(text => count(text) > n)
-      run.decoded[n]!.resolve()
+  for (const coding of CODINGS) {
+    for (const [format, accept, count] of formats) {
+      const client = await openGzip(`${url}/${format}`, accept, coding)
+      t.equal(client.headers['content-encoding'], coding, `${format}: Content-Encoding: ${coding}`)
+      t.match(client.headers.vary, /Accept-Encoding/, `${format}: Vary: Accept-Encoding`)
+      t.equal(client.headers['content-length'], undefined)
+      const run = runs.get(format)!
+      for (let n = 0; n < COUNT; n++) {
+        await client.waitFor(text => count(text) > n)
+        run.decoded[n]!.resolve()
+      }
+      const whole = await client.ended
+      t.equal(count(whole), COUNT, `${format} ${coding}: every item decoded as it came, then a valid end`)
     }
-    const whole = await client.ended
-    t.equal(count(whole), COUNT, `${format}: every item decoded as it came, then a valid trailer`)
   }
 })
 
 t.test('the compressed body decodes to exactly the uncompressed one; off is unchanged', async t => {
   const source = (): unknown[] => Array.from({ length: 200 }, (_, i) => ({ i, name: `user ${i}`, email: `user${i}@example.org` }))
   const { app, url } = await listenApp(app => {
-    app.get('/on', (_request, reply) => reply.stream(source(), { compress: { zlibOptions: { level: 9 }, dictionaryBytes: 8192 } }))
+    app.get('/on', (_request, reply) => reply.stream(source(), { compress: { ...BOTH, zlibOptions: { level: 9 }, dictionaryBytes: 8192, brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } } } }))
     app.get('/off', (_request, reply) => reply.stream(source()))
   })
   t.teardown(() => app.close())
-  for (const accept of ['text/event-stream', 'application/x-ndjson', 'text/csv']) {
-    const on = await openGzip(`${url}/on`, accept)
-    const off = await fetch(`${url}/off`, { headers: { accept, 'accept-encoding': 'gzip' } })
-    t.equal(off.headers.get('content-encoding'), null, 'off: no coding, whatever the client accepts')
-    t.notMatch(off.headers.get('vary') ?? '', /Accept-Encoding/, 'off: no Vary on it either')
-    t.equal(await on.ended, await off.text(), `${accept}: the same text`)
+  for (const coding of CODINGS) {
+    for (const accept of ['text/event-stream', 'application/x-ndjson', 'text/csv']) {
+      const on = await openGzip(`${url}/on`, accept, coding)
+      const off = await fetch(`${url}/off`, { headers: { accept, 'accept-encoding': coding } })
+      t.equal(off.headers.get('content-encoding'), null, 'off: no coding, whatever the client accepts')
+      t.notMatch(off.headers.get('vary') ?? '', /Accept-Encoding/, 'off: no Vary on it either')
+      t.equal(await on.ended, await off.text(), `${accept} ${coding}: the same text`)
+    }
   }
   const plain = await fetch(`${url}/on`, { headers: { accept: 'text/event-stream', 'accept-encoding': 'identity' } })
   t.equal(plain.headers.get('content-encoding'), null, 'a client that accepts no coding gets none')
@@ -160,18 +170,24 @@ t.test('heartbeats, a failure and shutdown are flushed through the compressor', 
       yield { n: 1 }
       throw new Error('database went away')
     }))
-  }, { compress: true })
+  }, { compress: BOTH })
 
-  const idle = await openGzip(`${url}/idle`, 'text/event-stream')
-  await reached(t, idle.waitFor(text => text.split(':\n\n').length > 3), 'the preamble and two heartbeats decoded while the stream was idle')
+  const idle = []
+  for (const coding of CODINGS) {
+    const client = await openGzip(`${url}/idle`, 'text/event-stream', coding)
+    await reached(t, client.waitFor(text => text.split(':\n\n').length > 3), `${coding}: the preamble and two heartbeats decoded while the stream was idle`)
+    idle.push(client)
 
-  const failing = await openGzip(`${url}/fails`, 'application/x-ndjson')
-  await t.rejects(failing.ended, 'NDJSON: a failed stream is cut short, so the client sees it failed')
-  t.match(failing.decoded(), /^\{"n":1\}\n\{"error":\{"code":"FST_STREAM_SOURCE_FAILED"/, 'after the error record, decoded')
+    const failing = await openGzip(`${url}/fails`, 'application/x-ndjson', coding)
+    await t.rejects(failing.ended, `${coding}: a failed NDJSON stream is cut short, so the client sees it failed`)
+    t.match(failing.decoded(), /^\{"n":1\}\n\{"error":\{"code":"FST_STREAM_SOURCE_FAILED"/, `${coding}: after the error record, decoded`)
+  }
 
   await app.close()
-  const text = await idle.ended
-  t.match(text, /event: stream-error\ndata: \{"code":"FST_STREAM_SHUTDOWN"/, 'shutdown: the in-band error, then a valid trailer')
+  for (const client of idle) {
+    const text = await client.ended
+    t.match(text, /event: stream-error\ndata: \{"code":"FST_STREAM_SHUTDOWN"/, `${client.headers['content-encoding']} shutdown: the in-band error, then a valid end`)
+  }
 })
 
 t.test('Node\'s fetch and curl --compressed read a compressed SSE stream as it comes', async t => {
@@ -220,7 +236,7 @@ t.test('the compressing sink hands everything but the body to the response', asy
     once: () => { calls.push('once') },
     off: () => { calls.push('off') }
   }
-  const sink = new CompressingSink(response, {})
+  const sink = new GzipSink(response, {})
   let written = false
   sink.write('', () => { written = true })
   t.same(calls, ['write 0'], 'an empty write (waiting for what is queued) passes through uncompressed')
@@ -242,16 +258,25 @@ t.test('compress is checked at register time', async t => {
   const { default: fastifyStream } = await import('../../plugin/index.js')
   const bad: Array<[unknown, RegExp]> = [
     ['yes', /must be true, false, or/],
-    [{ encodings: ['br'] }, /encodings must be a non-empty array of supported codings: gzip/],
+    [{ encodings: ['deflate'] }, /encodings must be a non-empty array of supported codings: br, gzip/],
     [{ encodings: [] }, /encodings must be/],
     [{ zlibOptions: { level: 10 } }, /level must be an integer from 1 to 9/],
     [{ zlibOptions: { windowBits: 15 } }, /zlibOptions.windowBits is not a setting for streams/],
     [{ zlibOptions: null }, /zlibOptions must be an object/],
     [{ dictionaryBytes: 1e6 }, /dictionaryBytes must be an integer from 0 to 32768/],
-    [{ threshold: 1024 }, /has no setting "threshold"/]
+    [{ threshold: 1024 }, /has no setting "threshold"/],
+    [{ brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 12 } } }, /BROTLI_PARAM_QUALITY\] must be an integer from 0 to 11/],
+    [{ brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_LGWIN]: 9 } } }, /BROTLI_PARAM_LGWIN\] must be an integer from 10 to 24/],
+    [{ brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_SIZE_HINT]: 9 } } }, /is not a setting for streams; set BROTLI_PARAM_QUALITY/],
+    [{ brotliOptions: { params: 5 } }, /brotliOptions.params must be an object/],
+    [{ brotliOptions: { chunkSize: 1024 } }, /brotliOptions.chunkSize is not a setting for streams/],
+    [{ brotliOptions: 'fast' }, /brotliOptions must be an object/]
   ]
   for (const [compress, message] of bad) {
     await t.rejects(async () => { await Fastify().register(fastifyStream, { compress: compress as boolean }).ready() }, { code: 'FST_STREAM_INVALID_OPTION', message }, JSON.stringify(compress))
+  }
+  for (const good of [{ brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_GENERIC } }, zlibOptions: {} }, { brotliOptions: {} }]) {
+    await t.resolves(async () => { await Fastify().register(fastifyStream, { compress: good }).ready() }, `${JSON.stringify(good)}: every setting within its bounds`)
   }
 })
 

@@ -21,17 +21,40 @@ const ACCEPT: Record<StreamFormat, string> = { sse: 'text/event-stream', ndjson:
 type SourceKind = 'sync generator' | 'async generator' | 'array' | 'Readable'
 
 /** An endless (or, for the array, very long) source of `item`, of the given kind. */
-function sourceOf (kind: SourceKind, item: unknown): () => Iterable<unknown> | AsyncIterable<unknown> {
+function sourceOf (kind: SourceKind, next: () => unknown): () => Iterable<unknown> | AsyncIterable<unknown> {
   switch (kind) {
     case 'sync generator':
-      return function * () { for (;;) yield item }
+      return function * () { for (;;) yield next() }
     case 'async generator':
       // Its awaits are already settled: microtasks only, the event loop never turns by itself.
-      return async function * () { for (;;) yield await Promise.resolve(item) }
+      return async function * () { for (;;) yield await Promise.resolve(next()) }
     case 'array':
-      return () => new Array(item === undefined ? 0 : 400_000).fill(item)
+      return () => new Array(400_000).fill(next())
     case 'Readable':
-      return () => new Readable({ objectMode: true, read () { while (this.push(item)); } })
+      return () => new Readable({ objectMode: true, read () { while (this.push(next())); } })
+  }
+}
+
+// Letters from a fixed pseudo-random sequence, 1 MiB of them: more than any compressor's window.
+let seed = 1
+const LETTERS = Array.from({ length: 1 << 20 }, () => String.fromCharCode(97 + ((seed = (seed * 48271) % 2147483647) % 26))).join('')
+
+/**
+ * The items of a case: one item again and again, or for a compressed stream successive slices
+ * of LETTERS, so the compressor meets text it has not seen within its window (one item
+ * repeated compresses 40 to 60 times, and the readers would wait minutes for their bytes).
+ */
+function itemsOf (format: StreamFormat, bytes: number, varied: boolean): () => unknown {
+  const wrap = (text: string): unknown => format === 'csv' ? { text } : sse({ id: 1, data: { text } })
+  const length = bytes - 20
+  if (!varied) {
+    const item = wrap(LETTERS.slice(0, length))
+    return () => item
+  }
+  let at = 0
+  return () => {
+    at = at + 2 * length > LETTERS.length ? 0 : at + length
+    return wrap(LETTERS.slice(at, at + length))
   }
 }
 
@@ -53,7 +76,7 @@ async function pingLatencies (url: string, count: number): Promise<number[]> {
   return latencies
 }
 
-interface Case { format: StreamFormat, kind: SourceKind, bytes: number, compress?: boolean }
+interface Case { format: StreamFormat, kind: SourceKind, bytes: number, coding?: 'gzip' | 'br' }
 
 const cases: Case[] = []
 for (const bytes of [80, 64 * 1024]) {
@@ -62,23 +85,22 @@ for (const bytes of [80, 64 * 1024]) {
   // Compression runs on the event loop, a batch at a time: it must not take the loop either.
   // (CSV's 32 KiB dictionary makes each tiny batch cost ~0.4 ms: the 80 B CSV case reaches its
   // 3 MiB of compressed bytes only after a minute, so it is left to the 64 KiB one.)
-  cases.push({ format: 'sse', kind: 'sync generator', bytes, compress: true })
-  if (bytes > 80) cases.push({ format: 'csv', kind: 'Readable', bytes, compress: true })
+  cases.push({ format: 'sse', kind: 'sync generator', bytes, coding: 'gzip' })
+  if (bytes > 80) cases.push({ format: 'csv', kind: 'Readable', bytes, coding: 'gzip' })
 }
+// Brotli compresses off the loop, each batch waiting for its bytes: it must not starve either.
+cases.push({ format: 'sse', kind: 'sync generator', bytes: 80, coding: 'br' }, { format: 'csv', kind: 'Readable', bytes: 64 * 1024, coding: 'br' })
 
-for (const { format, kind, bytes, compress = false } of cases) {
-  t.test(`${READERS} fast readers of ${format}${compress ? ' (gzip)' : ''} from a ${kind}, ${bytes} B items: other requests and timers get in`, async t => {
-    // Letters from a fixed pseudo-random sequence, so a compressed stream still carries bytes.
-    let seed = 1
-    const text = Array.from({ length: bytes - 20 }, () => String.fromCharCode(97 + ((seed = (seed * 48271) % 2147483647) % 26))).join('')
-    const item = format === 'csv' ? { text } : sse({ id: 1, data: { text } })
+for (const { format, kind, bytes, coding } of cases) {
+  const compress = coding === undefined ? false : { encodings: [coding] }
+  t.test(`${READERS} fast readers of ${format}${coding === undefined ? '' : ` (${coding})`} from a ${kind}, ${bytes} B items: other requests and timers get in`, async t => {
     const { app, url } = await listenApp(app => {
-      app.get('/endless', (_request, reply) => reply.stream(sourceOf(kind, item), { format, compress }))
+      app.get('/endless', (_request, reply) => reply.stream(sourceOf(kind, itemsOf(format, bytes, coding !== undefined)), { format, compress }))
       app.get('/ping', async () => 'pong')
     })
     t.teardown(() => app.close())
     // The reader writes its Accept value as it is: a second header line rides along.
-    const readers = startFastReaders(url, '/endless', READERS, ACCEPT[format] + (compress ? '\r\nAccept-Encoding: gzip' : ''))
+    const readers = startFastReaders(url, '/endless', READERS, ACCEPT[format] + (coding === undefined ? '' : `\r\nAccept-Encoding: ${coding}`))
     t.teardown(readers.stop)
     await readers.flowing
     const lag = monitorEventLoopDelay({ resolution: 5 })
@@ -144,3 +166,24 @@ t.test('close() ends fast-read streams within 2 s, each with its shutdown frame'
     t.match(end.tail, /event: stream-error\ndata: \{"code":"FST_STREAM_SHUTDOWN"[^\n]*\n\n\r\n0\r\n\r\n$/, `socket ${end.ended} got the shutdown frame, then the last chunk`)
   }
 })
+
+for (const coding of ['gzip', 'br'] as const) {
+  t.test(`close() ends fast-read ${coding} streams within 2 s, each body complete`, async t => {
+    const next = itemsOf('sse', 64 * 1024, true)
+    const { app, url } = await listenApp(app => {
+      app.get('/endless', (_request, reply) => reply.stream(function * () { for (;;) yield next() }, { compress: { encodings: [coding] } }))
+    })
+    const readers = startFastReaders(url, '/endless', READERS, `${ACCEPT.sse}\r\nAccept-Encoding: ${coding}`)
+    t.teardown(readers.stop)
+    await readers.flowing
+    const started = performance.now()
+    await app.close()
+    const took = performance.now() - started
+    t.ok(took < 2000, `close() took ${took.toFixed(0)} ms`)
+    const ends = await readers.ended
+    t.equal(ends.length, READERS)
+    // The shutdown frame is inside the compressed bytes (compression.test.ts decodes it); here
+    // each body must end whole: its last chunk came after the compressor's end.
+    for (const end of ends) t.match(end.tail, /\r\n0\r\n\r\n$/, `socket ${end.ended} got the last chunk`)
+  })
+}
