@@ -2,10 +2,12 @@
  * Scenario 4's client: holds many SSE subscriptions, timestamps every event on arrival and
  * reports delivery latency over all clients × events, and how many never came.
  */
+import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { createBrotliDecompress, createGunzip } from 'node:zlib'
 import { percentileOfSorted } from '../lib/stats.mjs'
 import { preciseNow } from '../servers/publish-series.mjs'
-import { pool } from './connect.mjs'
+import { openStream, pool } from './connect.mjs'
 import { createLatencyReader } from './latency-reader.mjs'
 import { openRawStream } from './raw-stream.mjs'
 
@@ -17,18 +19,30 @@ let latencies = []
 /**
  * Opens `count` subscriptions and waits until each has its preamble, so none misses the
  * first event.
- * @param {{ url: string, count: number }} args
+ * With `encoding` ('gzip' or 'br'), each subscriber asks for it and timestamps events as
+ * its decoder gives them out (scenario 14).
+ * @param {{ url: string, count: number, encoding?: 'gzip' | 'br' }} args
  * @returns {Promise<{ opened: number, failed: number, firstError?: string }>}
  */
-export async function openSubscribers ({ url, count }) {
+export async function openSubscribers ({ url, count, encoding }) {
   subscribers = []
   latencies = []
   const results = await pool(count, OPEN_CONCURRENCY, async () => {
-    const socket = await openRawStream(url)
     const reader = createLatencyReader()
-    subscribers.push({ socket, reader })
-    socket.on('data', chunk => reader.receive(chunk, preciseNow()))
-    socket.on('error', () => {})
+    if (encoding === undefined) {
+      const socket = await openRawStream(url)
+      subscribers.push({ socket, reader })
+      socket.on('data', chunk => reader.receive(chunk, preciseNow()))
+      socket.on('error', () => {})
+      return
+    }
+    const res = await openStream(url, { accept: 'text/event-stream', 'accept-encoding': encoding })
+    if (res.headers['content-encoding'] !== encoding) throw new Error(`GET ${url}: Content-Encoding ${res.headers['content-encoding']}, asked for ${encoding}`)
+    const decoder = encoding === 'br' ? createBrotliDecompress() : createGunzip()
+    res.pipe(decoder).on('error', () => {})
+    subscribers.push({ socket: res.socket, reader })
+    await once(decoder, 'data')
+    decoder.on('data', chunk => reader.receive(chunk, preciseNow()))
   })
   const failures = results.filter(r => r.status === 'rejected')
   return { opened: count - failures.length, failed: failures.length, firstError: failures[0]?.reason?.message }

@@ -12,13 +12,15 @@ const held = []
 
 /**
  * Opens `count` streams and waits for each one's preamble.
- * @param {{ url: string, count: number }} args
+ * @param {{ url: string, count: number, encoding?: 'gzip' | 'br' }} args the encoding to accept (scenario 14)
  * @returns {Promise<{ ms: number, opened: number, failed: number, firstError?: string }>}
  */
-export async function openIdle ({ url, count }) {
+export async function openIdle ({ url, count, encoding }) {
   const start = performance.now()
+  const headers = { accept: 'text/event-stream', ...(encoding === undefined ? {} : { 'accept-encoding': encoding }) }
   const results = await pool(count, OPEN_CONCURRENCY, async () => {
-    const res = await openStream(url, { accept: 'text/event-stream' })
+    const res = await openStream(url, headers)
+    if (encoding !== undefined && res.headers['content-encoding'] !== encoding) throw new Error(`GET ${url}: Content-Encoding ${res.headers['content-encoding']}, asked for ${encoding}`)
     held.push(res)
     await firstChunk(res)
     // Heartbeats may arrive while held; read and drop them so no buffer grows.

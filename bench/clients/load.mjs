@@ -10,12 +10,13 @@ import { closeFastReaders, openFastReaders } from './fast-readers.mjs'
 import { holdStreams } from './hold.mjs'
 import { closeIdle, openIdle } from './idle.mjs'
 import { pingSeries } from './ping.mjs'
-import { readStream } from './read-stream.mjs'
+import { readCoded, readStream } from './read-stream.mjs'
 import { slowClient } from './slow.mjs'
 import { closeTicking, collectTicking, openTicking } from './ticking.mjs'
 
 serveCalls({
   readStream,
+  readCoded,
   runCannon,
   holdStreams,
   openIdle,

@@ -47,8 +47,12 @@ export default {
   }
 }
 
-async function fanOutOnce (client, server, { count, events, everyMs }) {
-  const opened = await client.call('openSubscribers', { url: server.url('/hub'), count }, 120_000)
+/**
+ * One round: `count` subscribers of `path` (scenario 14: compressed, asking for `encoding`),
+ * `events` published `everyMs` apart; latency percentiles, losses and server CPU per delivery.
+ */
+export async function fanOutOnce (client, server, { count, events, everyMs, path = '/hub', encoding }) {
+  const opened = await client.call('openSubscribers', { url: server.url(path), count, encoding }, 120_000)
   if (opened.failed > 0) throw new Error(`${server.name}: ${opened.failed} of ${count} subscribers failed (${opened.firstError})`)
   try {
     const before = await server.call('cpu')

@@ -56,11 +56,15 @@ export default {
   }
 }
 
-async function holdIdle (ctx, client, kind, path, count) {
+/**
+ * Opens `count` idle streams of `path` on a fresh `kind` server, reads its memory per
+ * connection, and closes them. Scenario 14 passes the `encoding` its streams ask for.
+ */
+export async function holdIdle (ctx, client, kind, path, count, encoding) {
   const server = await ctx.startServer(kind)
   try {
     const before = await server.call('memory')
-    const opened = await client.call('openIdle', { url: server.url(path), count }, 120_000)
+    const opened = await client.call('openIdle', { url: server.url(path), count, encoding }, 120_000)
     if (opened.failed > 0) throw new Error(`${server.name}: ${opened.failed} of ${count} streams failed to open (${opened.firstError})`)
     const after = await server.call('memory')
     return {

@@ -4,6 +4,7 @@
  */
 import autocannon from './autocannon.mjs'
 import cleanup from './cleanup.mjs'
+import compression from './compression.mjs'
 import exportCsv from './export.mjs'
 import fairness from './fairness.mjs'
 import fanout from './fanout.mjs'
@@ -16,4 +17,4 @@ import slowClient from './slow-client.mjs'
 import throughput from './throughput.mjs'
 import typed from './typed.mjs'
 
-export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale, latency, history, typed]
+export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale, latency, history, typed, compression]

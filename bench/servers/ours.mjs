@@ -2,6 +2,7 @@
  * The plugin under test: Fastify 5 + fastify-stream, imported by package name as a user
  * would, with one route per scenario. Started by the orchestrator; reports its port over IPC.
  */
+import { constants } from 'node:zlib'
 import Fastify from 'fastify'
 import fastifyStream, { streamContent } from 'fastify-stream'
 import { serveCalls } from '../lib/rpc.mjs'
@@ -30,6 +31,23 @@ app.get('/users/schema', typed, (request, reply) => reply.stream(userRows(Number
 app.get('/users/validated', typed, (request, reply) => reply.stream(userRows(Number(request.query.n)), { format: request.query.format, validateItems: true }))
 app.get('/users/json', (request, reply) => reply.stream(userRows(Number(request.query.n)), { format: request.query.format }))
 app.get('/users/picked', (request, reply) => reply.stream(userRows(Number(request.query.n)), { format: request.query.format, serializer: row => JSON.stringify(publicUser(row)) }))
+// Scenario 14: one compress value per encoding and level, made once (a value per request
+// would be resolved per request).
+const COMPRESS = {
+  none: false,
+  gzip: { encodings: ['gzip'] },
+  br: { encodings: ['br'] },
+  ...Object.fromEntries([1, 6, 9].map(level => [`gzip${level}`, { encodings: ['gzip'], zlibOptions: { level } }])),
+  ...Object.fromEntries([1, 5, 9].map(quality => [`br${quality}`, { encodings: ['br'], brotliOptions: { params: { [constants.BROTLI_PARAM_QUALITY]: quality } } }]))
+}
+// An idle stream that has sent more than a gzip dictionary (8 KiB) first: it keeps a full one.
+let seed = 1
+const WARM = Array.from({ length: 9000 }, () => String.fromCharCode(97 + ((seed = (seed * 48271) % 2147483647) % 26))).join('')
+app.get('/idle-warm', (request, reply) => reply.stream(async function * ({ signal }) {
+  yield { text: WARM }
+  await new Promise(resolve => signal.addEventListener('abort', resolve, { once: true }))
+}, { format: 'sse', compress: COMPRESS[request.query.coding] }))
+app.get('/compress/rows', (request, reply) => reply.stream(userRows(Number(request.query.n)), { format: request.query.format, compress: COMPRESS[request.query.coding] }))
 app.get('/bare20', (request, reply) => reply.stream(smallEvents(20), { format: 'sse' }))
 app.get('/idle', (request, reply) => reply.stream(context => idleEvents(context, false), { format: 'sse' }))
 app.get('/endless', (request, reply) => reply.stream(endlessEvents, { format: request.query.format ?? 'sse' }))
@@ -45,6 +63,8 @@ if (hub !== undefined) {
   // The subscription is the source itself, as docs/hub.md suggests where idle memory matters: no factory, so no
   // AbortController; the pump ends it with return().
   app.get('/idle-hub', (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse' }))
+  app.get('/hub-compressed', (request, reply) => reply.stream(({ signal }) => hub.subscribe(HUB_TOPIC, { signal }), { format: 'sse', compress: COMPRESS[request.query.coding] }))
+  app.get('/idle-hub-compressed', (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse', compress: COMPRESS[request.query.coding] }))
   app.get('/idle-hub-typed', typed, (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse' }))
 }
 

@@ -32,6 +32,8 @@ interface FeedQuery {
 export const usersFeedRoutes: FastifyPluginAsync = async function usersFeedRoutes (app) {
   app.get<{ Querystring: FeedQuery }>('/api/users/feed', {
     preValidation: FEED_QUERY.preValidation,
+    // gzip when the client accepts it: each user is a JSON object with the same keys.
+    config: { stream: { compress: true } },
     schema: {
       querystring: {
         type: 'object',

@@ -48,7 +48,11 @@ export async function * readNdjson<T = unknown> (input: NdjsonInput, options: Re
       const item = parseLine(partial + text.slice(start, end), ++line)
       partial = ''
       start = end + 1
-      if (item !== SKIP) yield item as T
+      if (item === SKIP) continue
+      // A chunk may hold many lines: an abort between two of them ends the loop there, not
+      // after the rest of the chunk.
+      signal?.throwIfAborted()
+      yield item as T
     }
     partial += text.slice(start)
   }

@@ -25,7 +25,7 @@ export interface CompressOptions {
   brotliOptions?: { params?: Record<number, number> }
   /**
    * gzip: how many bytes of a stream's recent text each write may refer back to, kept per
-   * stream (default 4096, CSV 32768; at most 32768). More compresses small events better and
+   * stream (default 8192, CSV 32768; at most 32768). More compresses small events better and
    * costs idle memory.
    */
   dictionaryBytes?: number

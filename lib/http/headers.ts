@@ -14,7 +14,8 @@ import type { Encoder } from '../framing/encoder.js'
 export function streamHeaders (encoder: Encoder): Record<string, string> {
   return {
     'content-type': encoder.contentType,
-    // no-transform keeps compressing proxies from buffering the body (RFC 9111 §5.2.2.6).
+    // no-transform asks proxies not to compress or change the body (RFC 9111 §5.2.2.6); nginx
+    // and Caddy 2.6.2 do not read it, so docs/deploying.md configures them.
     'cache-control': 'no-cache, no-transform',
     // nginx buffers proxied responses unless told not to.
     'x-accel-buffering': 'no'

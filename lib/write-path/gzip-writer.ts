@@ -15,7 +15,8 @@ export interface GzipSettings {
   level?: number
   /**
    * How much of the stream's most recent text each batch may refer back to, in bytes, kept
-   * per stream (default 4096). Larger compresses small events better and costs idle memory.
+   * per stream (default 4096; the plugin's defaults are per format, lib/http/stream-coding.ts).
+   * Larger compresses small events better and costs idle memory.
    */
   dictionaryBytes?: number
 }

@@ -104,6 +104,18 @@ t.test('abort: a pending read ends at once, the body is cancelled, the loop thro
   await t.rejects(all(readNdjson(body([]), { signal: AbortSignal.abort() })), { name: 'AbortError' }, 'an aborted signal reads nothing')
 })
 
+t.test('abort between two lines of one chunk: no line after the abort', async t => {
+  const controller = new AbortController()
+  const seen: unknown[] = []
+  const reading = (async () => {
+    for await (const item of readNdjson(body(['1\n2\n3\n4\n5\n']), { signal: controller.signal })) {
+      if (seen.push(item) === 3) controller.abort(new Error('enough'))
+    }
+  })()
+  t.match(await rejection(reading), { message: 'enough' })
+  t.same(seen, [1, 2, 3], 'lines 4 and 5 came in the same chunk, and are not given out')
+})
+
 t.test('breaking out of the loop cancels the body', async t => {
   const stream = body(['1\n2\n3\n'], { endless: true })
   for await (const item of readNdjson(stream)) if (item === 2) break
