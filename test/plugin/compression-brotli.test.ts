@@ -10,7 +10,7 @@ import zlib, { brotliDecompressSync, constants as zlibConstants } from 'node:zli
 import t from 'tap'
 import { BrotliSink } from '../../lib/write-path/brotli-sink.js'
 import { listenApp } from '../helpers/app.js'
-import { pollUntil, within } from '../helpers/bounded-wait.js'
+import { within } from '../helpers/bounded-wait.js'
 import { parseSse } from '../helpers/sse-parse.js'
 
 /** A response that records its body and can be told to report itself full. */
@@ -23,11 +23,20 @@ class FakeResponse extends EventEmitter {
     if (chunk.length > 0) this.body.push(Buffer.from(chunk))
     this.calls.push(`write ${chunk.length === 0 ? 'empty' : 'bytes'}`)
     callback?.()
+    this.emit('written')
     return !this.full
   }
 
-  end (): void { this.calls.push('end') }
-  destroy (err?: Error): void { this.calls.push(`destroy ${err?.message ?? ''}`) }
+  end (): void {
+    this.calls.push('end')
+    this.emit('ended')
+  }
+
+  destroy (err?: Error): void {
+    this.calls.push(`destroy ${err?.message ?? ''}`)
+    this.emit('destroyed')
+  }
+
   // What the body decodes to so far: a stream not yet ended decodes up to its last flush.
   text (): string { return brotliDecompressSync(Buffer.concat(this.body), { finishFlush: zlibConstants.BROTLI_OPERATION_FLUSH }).toString() }
 }
@@ -47,16 +56,18 @@ t.test('the Brotli sink: order, drain after the flushed bytes are out, a valid e
   t.ok(emptyDone, 'then passes through')
   t.equal(res.text(), 'data: 1\n\n', 'the flushed bytes decode alone, before the stream ends')
   res.full = true
+  const written = once(res, 'written')
   sink.write('data: 2\n\n')
   const before = drains
-  await pollUntil(async () => res.body.length === 2, 'the second flush')
+  await within(written, 'the second flush')
   t.equal(drains, before, 'no drain while the response itself is full')
   res.full = false
   res.emit('drain')
   t.equal(drains, before + 1, 'the response\'s drain is passed on once the encoder is empty')
   sink.off('drain', onDrain)
+  const ended = once(res, 'ended')
   sink.end()
-  await pollUntil(async () => res.calls.includes('end'), 'the end')
+  await within(ended, 'the end')
   t.equal(brotliDecompressSync(Buffer.concat(res.body)).toString(), 'data: 1\n\ndata: 2\n\n', 'ended with a valid last meta-block')
   t.equal(res.listenerCount('drain') + res.listenerCount('close'), 0, 'the sink let go of the response')
   t.equal(sink.write('late'), true, 'a write after the end is dropped')
@@ -70,13 +81,13 @@ t.test('the Brotli sink: writes in flight together, a large batch, an idle empty
   sink.write('', () => { idleDone = true })
   t.ok(idleDone, 'with nothing in the encoder, an empty write passes through at once')
   let drains = 0
-  sink.on('drain', () => { drains++ })
+  const drained = new Promise(resolve => sink.on('drain', () => { drains++; resolve(undefined) }))
   // Text the encoder cannot shrink much comes out in several chunks, joined into one write.
   let seed = 7
   const large = Array.from({ length: 40_000 }, () => String.fromCharCode(33 + ((seed = (seed * 48271) % 2147483647) % 90))).join('')
   sink.write(large)
   sink.write('data: after\n\n')
-  await pollUntil(async () => drains > 0, 'drain')
+  await within(drained, 'drain')
   t.equal(drains, 1, 'one drain, once both writes are out')
   t.equal(res.calls.filter(call => call === 'write bytes').length, 2, 'one response write per batch')
   t.equal(res.text(), large + 'data: after\n\n')
@@ -92,18 +103,20 @@ t.test('the Brotli sink: an empty body, an incomplete end, a destroy in flight',
   const cut = new FakeResponse()
   const cutSink = new BrotliSink(cut, { quality: 1, lgwin: 10, mode: zlibConstants.BROTLI_MODE_GENERIC })
   cutSink.write('{"error":{}}\n')
+  const destroyed = once(cut, 'destroyed')
   cutSink.endIncomplete()
   t.notOk(cut.calls.some(call => call.startsWith('destroy')), 'not before the encoder handed over the last record')
-  await pollUntil(async () => cut.calls.some(call => call.startsWith('destroy')), 'the cut')
+  await within(destroyed, 'the cut')
   t.match(cut.calls, ['write bytes', 'write empty', /^destroy /], 'the record, then the response torn down (stream-end.ts)')
   t.equal(cut.text(), '{"error":{}}\n', 'what was written before the cut decodes')
 
   const gone = new FakeResponse()
   const goneSink = new BrotliSink(gone, {})
-  goneSink.write('data: lost\n\n')
+  const [encoder] = await encodersDuring(async () => { goneSink.write('data: lost\n\n') })
+  const flushed = once(encoder!, 'flushed')
   goneSink.destroy(new Error('client left'))
-  // The flush's callback comes back from the thread pool (with an error, the encoder being gone).
-  await new Promise(resolve => setTimeout(resolve, 50))
+  // The flush's callback comes back from the thread pool after the destroy.
+  await within(flushed, 'the flush to come back')
   t.same(gone.calls, ['destroy client left'], 'a flush that returns after the destroy writes nothing')
   goneSink.destroy()
   t.same(gone.calls, ['destroy client left', 'destroy '], 'a second destroy reaches the response, the encoder is freed once')
@@ -111,13 +124,21 @@ t.test('the Brotli sink: an empty body, an incomplete end, a destroy in flight',
   t.equal(goneSink.stream, undefined)
 })
 
-/** Every Brotli encoder created while `run` goes on, through node:zlib itself. */
+/**
+ * Every Brotli encoder created while `run` goes on, through node:zlib itself. Each emits
+ * 'flushed' once the callback of a flush it was given has run.
+ */
 async function encodersDuring (run: () => Promise<void>): Promise<zlib.BrotliCompress[]> {
   const created: zlib.BrotliCompress[] = []
   const original = zlib.createBrotliCompress
   const replace = (value: typeof original): void => { Object.defineProperty(zlib, 'createBrotliCompress', { value, configurable: true }) }
   replace((options?: zlib.BrotliOptions) => {
     const encoder = original(options)
+    const flush = encoder.flush.bind(encoder)
+    encoder.flush = ((kind: number, callback: () => void) => flush(kind, () => {
+      callback()
+      encoder.emit('flushed')
+    })) as typeof encoder.flush
     created.push(encoder)
     return encoder
   })
@@ -179,7 +200,7 @@ t.test('no encoder outlives its stream: a normal end, a failure, a client that l
   })
   t.equal(encoders.length, 5, 'one encoder per Brotli stream')
   // The client that left: its response closes a moment after its socket; wait for that.
-  await pollUntil(async () => encoders.every(encoder => encoder.destroyed), 'every encoder destroyed')
+  await within(Promise.all(encoders.map(encoder => encoder.destroyed ? undefined : once(encoder, 'close'))), 'every encoder destroyed')
   t.ok(encoders.every(encoder => encoder.destroyed), 'every encoder was destroyed (its native memory freed) when its stream ended')
 })
 

@@ -5,8 +5,8 @@ import http from 'node:http'
 import { Readable } from 'node:stream'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setTimeout as delay } from 'node:timers/promises'
-import t from 'tap'
-import { sse, type StreamFormat } from '../../plugin/index.js'
+import t, { type Test } from 'tap'
+import { sse, type ReplyStreamOptions, type StreamFormat } from '../../plugin/index.js'
 import { listenApp } from '../helpers/app.js'
 import { startFastReaders } from '../helpers/fast-readers.js'
 
@@ -148,11 +148,15 @@ t.test('idle streams keep their heartbeat interval while fast readers stream', a
   t.ok(Math.max(...gaps) < heartbeatMs + MAX_PING_MS, `heartbeats kept their interval (gaps ${gaps.map(g => g.toFixed(0)).join(', ')} ms)`)
 })
 
-t.test('close() ends fast-read streams within 2 s, each with its shutdown frame', async t => {
+/**
+ * Closes the app while fast readers read `/endless` (from `source`, with `options`), checks
+ * close() took under 2 s, and returns how each socket ended.
+ */
+async function closeUnderLoad (t: Test, source: () => Iterable<unknown>, options: ReplyStreamOptions, accept: string): Promise<Array<{ ended: number, tail: string }>> {
   const { app, url } = await listenApp(app => {
-    app.get('/endless', (_request, reply) => reply.stream(function * () { for (;;) yield 'y'.repeat(64 * 1024) }, { format: 'sse' }))
+    app.get('/endless', (_request, reply) => reply.stream(source, options))
   })
-  const readers = startFastReaders(url, '/endless', READERS, ACCEPT.sse)
+  const readers = startFastReaders(url, '/endless', READERS, accept)
   t.teardown(readers.stop)
   await readers.flowing
   const started = performance.now()
@@ -161,6 +165,11 @@ t.test('close() ends fast-read streams within 2 s, each with its shutdown frame'
   t.ok(took < 2000, `close() took ${took.toFixed(0)} ms`)
   const ends = await readers.ended
   t.equal(ends.length, READERS)
+  return ends
+}
+
+t.test('close() ends fast-read streams within 2 s, each with its shutdown frame', async t => {
+  const ends = await closeUnderLoad(t, function * () { for (;;) yield 'y'.repeat(64 * 1024) }, { format: 'sse' }, ACCEPT.sse)
   for (const end of ends) {
     // The tail is raw HTTP/1.1 chunked bytes: the frame, its chunk's CRLF, then the last chunk.
     t.match(end.tail, /event: stream-error\ndata: \{"code":"FST_STREAM_SHUTDOWN"[^\n]*\n\n\r\n0\r\n\r\n$/, `socket ${end.ended} got the shutdown frame, then the last chunk`)
@@ -170,18 +179,7 @@ t.test('close() ends fast-read streams within 2 s, each with its shutdown frame'
 for (const coding of ['gzip', 'br'] as const) {
   t.test(`close() ends fast-read ${coding} streams within 2 s, each body complete`, async t => {
     const next = itemsOf('sse', 64 * 1024, true)
-    const { app, url } = await listenApp(app => {
-      app.get('/endless', (_request, reply) => reply.stream(function * () { for (;;) yield next() }, { compress: { encodings: [coding] } }))
-    })
-    const readers = startFastReaders(url, '/endless', READERS, `${ACCEPT.sse}\r\nAccept-Encoding: ${coding}`)
-    t.teardown(readers.stop)
-    await readers.flowing
-    const started = performance.now()
-    await app.close()
-    const took = performance.now() - started
-    t.ok(took < 2000, `close() took ${took.toFixed(0)} ms`)
-    const ends = await readers.ended
-    t.equal(ends.length, READERS)
+    const ends = await closeUnderLoad(t, function * () { for (;;) yield next() }, { format: 'sse', compress: { encodings: [coding] } }, `${ACCEPT.sse}\r\nAccept-Encoding: ${coding}`)
     // The shutdown frame is inside the compressed bytes (compression.test.ts decodes it); here
     // each body must end whole: its last chunk came after the compressor's end.
     for (const end of ends) t.match(end.tail, /\r\n0\r\n\r\n$/, `socket ${end.ended} got the last chunk`)

@@ -13,7 +13,7 @@ import t, { type Test } from 'tap'
 import { sse } from '../../plugin/index.js'
 import { listenApp } from '../helpers/app.js'
 import { within } from '../helpers/bounded-wait.js'
-import { proxyConfigs, proxyVariant, startProxy, type ProxyKind } from '../helpers/proxies.js'
+import { proxyConfigs, proxyVariant, startProxy, type Proxy, type ProxyKind } from '../helpers/proxies.js'
 import { parseSse } from '../helpers/sse-parse.js'
 
 const GUIDE = readFileSync(new URL('../../docs/deploying.md', import.meta.url), 'utf8')
@@ -43,6 +43,16 @@ interface Received {
   latencies: number[]
 }
 
+/** The stream routes on a real server, behind `kind` run with `config`; both stop with `t`. */
+async function behindProxy (t: Test, kind: ProxyKind, config: string): Promise<{ proxy: Proxy, written: number[] }> {
+  const written: number[] = []
+  const { app, url } = await listenApp(streamRoutes(written))
+  t.teardown(() => app.close())
+  const proxy = await startProxy(kind, config, portOf(url))
+  t.teardown(() => proxy.stop())
+  return { proxy, written }
+}
+
 t.test('a stream Node gzips passes nginx and Caddy once, each event on time', async t => {
   const written: number[] = []
   const { app, url } = await listenApp(streamRoutes(written))
@@ -63,12 +73,8 @@ t.test('a stream Node gzips passes nginx and Caddy once, each event on time', as
 })
 
 t.test('nginx with gzip on: the stream location keeps streams as Node sent them', async t => {
-  const written: number[] = []
-  const { app, url } = await listenApp(streamRoutes(written))
-  t.teardown(() => app.close())
   // startProxy runs the block inside an http block that has gzip on for all three stream types.
-  const proxy = await startProxy('nginx', NGINX_SITE_GZIP, portOf(url))
-  t.teardown(() => proxy.stop())
+  const { proxy, written } = await behindProxy(t, 'nginx', NGINX_SITE_GZIP)
 
   const plain = await receive(`${proxy.url}/streams/ticks`, SSE, written)
   t.equal(plain.headers['content-encoding'], undefined, 'an uncompressed stream stays uncompressed')
@@ -89,11 +95,7 @@ t.test('nginx with gzip on: the stream location keeps streams as Node sent them'
 })
 
 t.test('Caddy with encode matching its types: streams pass as Node sent them', async t => {
-  const written: number[] = []
-  const { app, url } = await listenApp(streamRoutes(written))
-  t.teardown(() => app.close())
-  const proxy = await startProxy('caddy', CADDY_ENCODE, portOf(url))
-  t.teardown(() => proxy.stop())
+  const { proxy, written } = await behindProxy(t, 'caddy', CADDY_ENCODE)
 
   const page = await within(fetch(`${proxy.url}/page.json`), 'the JSON page')
   t.equal(page.headers.get('content-encoding'), 'gzip', 'Caddy compresses the rest of the app')
@@ -115,11 +117,7 @@ t.test('Caddy with encode matching its types: streams pass as Node sent them', a
 t.test('Caddy with a bare encode gzip compresses a long first write and holds it (the control)', async t => {
   const config = CADDY_ENCODE.replace(/^(\tencode gzip) \{\n[\s\S]*?^\t\}\n/m, '$1\n')
   t.not(config, CADDY_ENCODE, 'the guide limits encode with match')
-  const written: number[] = []
-  const { app, url } = await listenApp(streamRoutes(written))
-  t.teardown(() => app.close())
-  const proxy = await startProxy('caddy', config, portOf(url))
-  t.teardown(() => proxy.stop())
+  const { proxy, written } = await behindProxy(t, 'caddy', config)
   const long = await receive(`${proxy.url}/rows.csv`, CSV, written)
   t.equal(long.headers['content-encoding'], 'gzip', 'compressed, though it says no-transform')
   const [first = 0] = long.latencies
