@@ -70,6 +70,13 @@ function routes (sourceDone: () => void): (app: FastifyInstance) => void {
         sourceDone()
       }
     }))
+    // Compressed with the one coding the query names (Chromium accepts gzip and br itself).
+    for (const coding of ['gzip', 'br'] as const) {
+      app.get(`/compressed/${coding}`, (_request, reply) => reply.stream(
+        Array.from({ length: 20 }, (_, i) => sse({ id: i + 1, data: { n: i + 1, text: 'the same words again' } })),
+        { compress: { encodings: [coding] } }
+      ))
+    }
     app.get('/users', (_request, reply) => reply.stream(async function * () {
       for (let id = 1; id <= 100; id++) yield { id, name: `ü${id}` }
       // The failure comes after the items are on the wire, as a real one mid-stream does.
@@ -194,6 +201,27 @@ t.test('the client in Chromium against the plugin', async t => {
     for (const i of [1, 2]) {
       const gap = (brief[i]?.at ?? 0) - (brief[i - 1]?.finishedAt ?? Infinity)
       t.ok(gap >= 295 && gap < 1500, `reconnected ${gap.toFixed(0)} ms after the close (retry: 300; the client's own 5000 would be too slow)`)
+    }
+  })
+
+  await t.test('compressed streams: subscribe() and readNdjson() over Chromium\'s fetch decode gzip and Brotli', async t => {
+    const result = await page.evaluate(async () => {
+      const out: Record<string, { coding: string | null, items: unknown[], events: unknown[] }> = {}
+      for (const coding of ['gzip', 'br']) {
+        const response = await fetch(`/compressed/${coding}`, { headers: { accept: 'application/x-ndjson' } })
+        const items = []
+        for await (const item of window.client.readNdjson(response)) items.push((item as { n: number }).n)
+        const events = []
+        for await (const event of window.client.subscribe(`/compressed/${coding}`)) events.push((event.data as { n: number }).n)
+        out[coding] = { coding: response.headers.get('content-encoding'), items, events }
+      }
+      return out
+    })
+    const all = Array.from({ length: 20 }, (_, i) => i + 1)
+    for (const coding of ['gzip', 'br']) {
+      t.equal(result[coding]?.coding, coding, `${coding}: the response was compressed`)
+      t.same(result[coding]?.items, all, `${coding}: readNdjson decoded every item`)
+      t.same(result[coding]?.events, all, `${coding}: subscribe() decoded every event, then stopped at the end event`)
     }
   })
 

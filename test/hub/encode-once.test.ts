@@ -1,12 +1,13 @@
 // Encode once, counted: a published event is serialized once, at publish, however many
-// subscribers stream it (SSE and NDJSON, live and replayed), on the memory adapter and on
-// Redis. A route with a serializer of its own serializes each event once more for its
+// subscribers stream it (SSE and NDJSON, live and replayed, compressed or not), on the memory
+// adapter and on Redis. A route with a serializer of its own serializes each event once more for its
 // streams, still not once per subscriber.
 import t from 'tap'
 import fastifyStream, { type HubOptions } from '../../plugin/index.js'
 import { createRedisAdapter } from '../../lib/hub/redis/adapter.js'
 import Fastify from 'fastify'
 import { within } from '../helpers/bounded-wait.js'
+import { openDecoded } from '../helpers/decoded-stream.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import { messagesOf } from '../helpers/sse-parse.js'
 import { openStream, type StreamClient } from '../helpers/stream-client.js'
@@ -55,3 +56,18 @@ for (const store of ['memory', 'redis'] as const) {
     for (const client of [...sse, ...ndjson, ...own, resumed]) client.close()
   })
 }
+
+t.test('compressed subscribers: each compresses its own bytes, the event is still serialized once', async t => {
+  const publisher = counting()
+  const app = Fastify()
+  await app.register(fastifyStream, { hub: { serializer: publisher.serializer }, heartbeatMs: 0 })
+  app.get('/feed', (_request, reply) => reply.stream(app.hub.subscribe('feed'), { compress: { encodings: ['br', 'gzip'] } }))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/feed`
+  const clients = await Promise.all(Array.from({ length: SUBSCRIBERS }, (_, i) => openDecoded(url, i % 2 === 0 ? 'text/event-stream' : 'application/x-ndjson', i % 4 < 2 ? 'gzip' : 'br')))
+  for (let i = 0; i < EVENTS; i++) await app.hub.publish('feed', { i })
+  await within(Promise.all(clients.map(client => client.waitFor(text => text.includes('"i":4')))), 'every compressed subscriber has every event')
+  t.equal(publisher.calls(), EVENTS, `${EVENTS} events, ${SUBSCRIBERS} compressed subscribers in two codings and two formats: serialized once each`)
+  for (const client of clients) client.destroy()
+})

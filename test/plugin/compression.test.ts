@@ -3,8 +3,10 @@
 // Node's fetch and curl as clients), a valid end on every normal end, and nothing changed
 // with it off.
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import http from 'node:http'
-import { constants as zlibConstants, createBrotliDecompress, createGunzip, gunzipSync } from 'node:zlib'
+import { constants as zlibConstants, gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { negotiateEncoding } from '../../lib/http/accept-encoding.js'
 import { GzipSink } from '../../lib/write-path/gzip-sink.js'
@@ -13,7 +15,9 @@ import { sse } from '../../plugin/index.js'
 import { listenApp } from '../helpers/app.js'
 import { reached } from '../helpers/bounded-wait.js'
 import { deferred, type Deferred } from '../helpers/deferred.js'
+import { openDecoded, type Coding } from '../helpers/decoded-stream.js'
 import { parseSse } from '../helpers/sse-parse.js'
+import { waitUntilStable } from '../helpers/wait-stable.js'
 
 t.test('Accept-Encoding: q-values, *, identity, q=0, ties to the server\'s order', async t => {
   const offered = ['br', 'gzip'] as const
@@ -68,40 +72,9 @@ function lockstep (count: number): Lockstep & { source: () => AsyncGenerator<unk
   }
 }
 
-type Coding = 'gzip' | 'br'
 const CODINGS: Coding[] = ['gzip', 'br']
 // Both codings offered for every format, so the client's Accept-Encoding picks.
 const BOTH = { encodings: ['br', 'gzip'] } as const
-
-/** GETs `url` raw (Node's http does not decode), accepting only `coding`, and decodes as it arrives. */
-function openGzip (url: string, accept: string, coding: Coding = 'gzip'): Promise<{ headers: http.IncomingHttpHeaders, decoded: () => string, waitFor: (check: (text: string) => boolean) => Promise<void>, ended: Promise<string>, destroy: () => void }> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { headers: { accept, 'accept-encoding': coding }, agent: false }, response => {
-      const gunzip = coding === 'gzip' ? createGunzip() : createBrotliDecompress()
-      let text = ''
-      const waiters: Array<{ check: (text: string) => boolean, resolve: () => void }> = []
-      gunzip.setEncoding('utf8').on('data', (chunk: string) => {
-        text += chunk
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          if (waiters[i]!.check(text)) waiters.splice(i, 1)[0]!.resolve()
-        }
-      })
-      const ended = new Promise<string>((resolve, reject) => { gunzip.on('end', () => resolve(text)).on('error', reject) })
-      response.pipe(gunzip)
-      // A body cut short (an aborted stream) never ends the decoder by itself: end it, so it
-      // decodes what arrived, then fails on the missing trailer.
-      response.on('close', () => { if (!response.complete) gunzip.end() })
-      resolve({
-        headers: response.headers,
-        decoded: () => text,
-        waitFor: check => check(text) ? Promise.resolve() : new Promise(resolve => waiters.push({ check, resolve })),
-        ended,
-        destroy: () => request.destroy()
-      })
-    })
-    request.on('error', reject)
-  })
-}
 
 t.test('each event is decodable before the source makes the next, in every format and coding', async t => {
   const COUNT = 5
@@ -121,7 +94,7 @@ t.test('each event is decodable before the source makes the next, in every forma
   ]
   for (const coding of CODINGS) {
     for (const [format, accept, count] of formats) {
-      const client = await openGzip(`${url}/${format}`, accept, coding)
+      const client = await openDecoded(`${url}/${format}`, accept, coding)
       t.equal(client.headers['content-encoding'], coding, `${format}: Content-Encoding: ${coding}`)
       t.match(client.headers.vary, /Accept-Encoding/, `${format}: Vary: Accept-Encoding`)
       t.equal(client.headers['content-length'], undefined)
@@ -145,7 +118,7 @@ t.test('the compressed body decodes to exactly the uncompressed one; off is unch
   t.teardown(() => app.close())
   for (const coding of CODINGS) {
     for (const accept of ['text/event-stream', 'application/x-ndjson', 'text/csv']) {
-      const on = await openGzip(`${url}/on`, accept, coding)
+      const on = await openDecoded(`${url}/on`, accept, coding)
       const off = await fetch(`${url}/off`, { headers: { accept, 'accept-encoding': coding } })
       t.equal(off.headers.get('content-encoding'), null, 'off: no coding, whatever the client accepts')
       t.notMatch(off.headers.get('vary') ?? '', /Accept-Encoding/, 'off: no Vary on it either')
@@ -174,11 +147,11 @@ t.test('heartbeats, a failure and shutdown are flushed through the compressor', 
 
   const idle = []
   for (const coding of CODINGS) {
-    const client = await openGzip(`${url}/idle`, 'text/event-stream', coding)
+    const client = await openDecoded(`${url}/idle`, 'text/event-stream', coding)
     await reached(t, client.waitFor(text => text.split(':\n\n').length > 3), `${coding}: the preamble and two heartbeats decoded while the stream was idle`)
     idle.push(client)
 
-    const failing = await openGzip(`${url}/fails`, 'application/x-ndjson', coding)
+    const failing = await openDecoded(`${url}/fails`, 'application/x-ndjson', coding)
     await t.rejects(failing.ended, `${coding}: a failed NDJSON stream is cut short, so the client sees it failed`)
     t.match(failing.decoded(), /^\{"n":1\}\n\{"error":\{"code":"FST_STREAM_SOURCE_FAILED"/, `${coding}: after the error record, decoded`)
   }
@@ -187,6 +160,64 @@ t.test('heartbeats, a failure and shutdown are flushed through the compressor', 
   for (const client of idle) {
     const text = await client.ended
     t.match(text, /event: stream-error\ndata: \{"code":"FST_STREAM_SHUTDOWN"/, `${client.headers['content-encoding']} shutdown: the in-band error, then a valid end`)
+  }
+})
+
+t.test('through the compressor, a paused client stops the producer, and resuming restarts it', async t => {
+  const ITEM = 1000
+  const produced = { gzip: 0, br: 0 }
+  // Resolved when the producer reaches `target` items after the client resumed.
+  let target = Infinity
+  let caughtUp = deferred()
+  const { app, url } = await listenApp(app => {
+    app.get('/:coding', (request, reply) => {
+      const coding = (request.params as { coding: Coding }).coding
+      // Base64 of random bytes: about what it costs uncompressed, so buffers fill as they would.
+      return reply.stream(function * () {
+        for (;;) {
+          if (++produced[coding] === target) caughtUp.resolve()
+          yield randomBytes(ITEM * 3 / 4).toString('base64')
+        }
+      }, { compress: { encodings: [coding] } })
+    })
+  })
+  t.teardown(() => app.close())
+  for (const coding of CODINGS) {
+    const request = http.get(`${url}/${coding}`, { headers: { accept: 'application/x-ndjson', 'accept-encoding': coding }, agent: false })
+    const [response] = await once(request, 'response') as [http.IncomingMessage]
+    t.equal(response.headers['content-encoding'], coding)
+    // Never read: the socket's buffers fill, then the compressor's writes must stop the pump.
+    response.pause()
+    const stalledAt = await waitUntilStable(() => produced[coding])
+    await waitUntilStable(() => produced[coding], 400)
+    t.equal(produced[coding], stalledAt, `${coding}: no item is pulled while the client is paused`)
+    t.ok(stalledAt * ITEM < 32 * 1024 * 1024, `${coding}: the producer ran at most the buffers ahead (${stalledAt} items)`)
+    target = stalledAt + 500
+    caughtUp = deferred()
+    response.resume()
+    await reached(t, caughtUp.promise, `${coding}: the producer continues once the client reads again`)
+    target = Infinity
+    request.destroy()
+  }
+})
+
+t.test('maxLifetimeMs through the compressor: a clean end with the retry hint and a valid trailer', async t => {
+  const { app, url } = await listenApp(app => {
+    app.get('/ticks', (_request, reply) => reply.stream(async function * ({ signal }) {
+      for (let n = 1; ; n++) {
+        yield sse({ id: n, data: n })
+        await new Promise(resolve => setImmediate(resolve))
+        if (signal.aborted) return
+      }
+    }, { maxLifetimeMs: 200, retryMs: 50 }))
+  }, { compress: BOTH, heartbeatMs: 0 })
+  t.teardown(() => app.close())
+  for (const coding of CODINGS) {
+    const client = await openDecoded(`${url}/ticks`, 'text/event-stream', coding)
+    const text = await client.ended
+    t.ok(text.endsWith('retry: 50\n\n'), `${coding}: the last frame asks the client to come back, and the body decodes to its end`)
+    t.notMatch(text, /event: end/, `${coding}: no end event`)
+    t.ok(parseSse(text).length > 3, `${coding}: it streamed until then`)
   }
 })
 
@@ -294,7 +325,7 @@ t.test('@fastify/compress in the same app: a stream is compressed once, or not a
   app.get('/json', async () => ({ big: 'x'.repeat(2000) }))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-  const ours = await openGzip(`${url}/ours`, 'text/event-stream')
+  const ours = await openDecoded(`${url}/ours`, 'text/event-stream')
   t.equal(ours.headers['content-encoding'], 'gzip')
   t.equal(await ours.ended, ':\n\ndata: {"a":1}\n\ndata: {"a":2}\n\nevent: end\ndata:\n\n', 'one gunzip gives the stream: not compressed twice')
   const plain = await fetch(`${url}/plain`, { headers: { 'accept-encoding': 'gzip' } })
