@@ -7,6 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import { INVALID_LAST_EVENT_ID, errors, sse, type Hub, type ResetData, type SseEvent } from 'fastify-stream'
 import { CHAT_EVENT, CHAT_TOPIC, type ChatMessage } from './chat-message.js'
+import { chatPresence } from './chat-presence.js'
+
+/** The event that carries who is online (chat-presence.ts), on streams that join presence. */
+export const PRESENCE_EVENT = 'presence'
 
 /** Messages a page gets when it opens. */
 export const RECENT_CHAT = 50
@@ -116,9 +120,10 @@ export class ChatHistory {
 /**
  * One client's chat: with a cursor, what the hub replays after it, then live; without one,
  * or after the hub answers a cursor with a reset, the recent messages first and then live
- * from the newest of them.
+ * from the newest of them. With `presence`, the client joins the chat's presence as that
+ * member and gets who is online (a `presence` event) at once and after every change.
  */
-export async function * chatEvents (hub: Hub, history: ChatHistory, cursor: string | undefined, signal: AbortSignal): AsyncGenerator<SseEvent, void, undefined> {
+export async function * chatEvents (hub: Hub, history: ChatHistory, cursor: string | undefined, signal: AbortSignal, presence?: { id: string, info: unknown }): AsyncGenerator<SseEvent, void, undefined> {
   let from = cursor
   while (!signal.aborted) {
     let lastEventId = from
@@ -129,7 +134,14 @@ export async function * chatEvents (hub: Hub, history: ChatHistory, cursor: stri
       }
     }
     let reset = false
-    for await (const event of hub.subscribe(CHAT_TOPIC, { lastEventId, signal })) {
+    const subscription = hub.subscribe(CHAT_TOPIC, { lastEventId, signal, ...(presence === undefined ? {} : { presence, presenceEvents: true }) })
+    // Joined now: the list includes this client.
+    if (presence !== undefined) yield sse({ event: PRESENCE_EVENT, data: await chatPresence(hub) })
+    for await (const event of subscription) {
+      if (event.event === 'join' || event.event === 'leave') {
+        yield sse({ event: PRESENCE_EVENT, data: await chatPresence(hub) })
+        continue
+      }
       yield event
       // The history no longer reaches back to the cursor: say so (the reset goes out), then
       // start over as a first visit, which shows the recent messages again.

@@ -60,3 +60,25 @@ export const ResetSchema = {
   },
   required: ['reason', 'earliest']
 } as const
+
+/** Who is in the chat: the hub's presence of the chat topic, names only (fastify-stream's PresencePage). */
+export const ChatPresenceSchema = {
+  type: 'object',
+  properties: {
+    clients: { type: 'integer', description: 'Connections with presence (one per browser)' },
+    users: { type: 'integer', description: 'Distinct visitors' },
+    list: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          info: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+          clients: { type: 'integer' }
+        },
+        required: ['id', 'info', 'clients']
+      }
+    }
+  },
+  required: ['clients', 'users', 'list']
+} as const

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { ChatHistory } from './chat-history.js'
+import { keepsPresence } from './chat-presence.js'
 import { MetricsSampler } from './metrics.js'
 import { MetricsHistory } from './metrics-history.js'
 
@@ -16,6 +17,8 @@ export interface SharedState {
   readonly metrics: MetricsHistory
   /** The chat's recent messages, for `/api/live` and `/api/chat/stream`. */
   readonly chat: ChatHistory
+  /** Whether the hub keeps presence (known once the app is ready): who is in the chat. */
+  presence: boolean
 }
 
 /**
@@ -25,10 +28,11 @@ export interface SharedState {
  */
 export function createSharedState (app: FastifyInstance): SharedState {
   const sampler = new MetricsSampler(app.streams)
-  const state: SharedState = { sampler, metrics: new MetricsHistory(sampler), chat: new ChatHistory(app.hub, app.log) }
+  const state: SharedState = { sampler, metrics: new MetricsHistory(sampler), chat: new ChatHistory(app.hub, app.log), presence: false }
   // Ready once the recent chat is loaded, so the first page to open does not miss it.
   app.addHook('onReady', async () => {
     state.metrics.start()
+    state.presence = await keepsPresence(app.hub)
     await state.chat.start()
   })
   app.addHook('onClose', async () => {

@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest, FastifyTypeProvider } from 'fastify'
 import type { SseEvent } from '../lib/framing/sse-event.js'
 import type { Hub } from '../lib/hub/hub.js'
+import type { PresenceEvent } from '../lib/hub/presence/presence.js'
 import type { ResetEvent } from '../lib/hub/reset-event.js'
 import type { StreamCounters } from '../lib/write-path/counters.js'
 import type { SourceContext, StreamSource } from '../lib/write-path/source.js'
@@ -23,12 +24,15 @@ type Serialized<P extends FastifyTypeProvider, S> = (P & { schema: S })['seriali
 
 /**
  * What may be streamed as an item of type `T`: the item, an `sse()` event with it as data,
- * and a hub's `reset`. When `T` is a union of `{ event, data }` objects (an SSE schema per
+ * and a hub's own events (`reset`, presence's `join` and `leave`). When `T` is a union of `{ event, data }` objects (an SSE schema per
  * event), each event's data is checked against its own event's type.
  */
 export type StreamItemFor<T> = unknown extends T
   ? unknown
-  : [T] extends [{ event: string, data: unknown }] ? EventOf<T> | ResetEvent : T | SseEvent<T> | ResetEvent
+  : [T] extends [{ event: string, data: unknown }] ? EventOf<T> | HubOwnEvent : T | SseEvent<T> | HubOwnEvent
+
+// What a hub yields besides the topic's events; a route's item schema does not describe them.
+type HubOwnEvent = ResetEvent | PresenceEvent
 
 // Distributes over the union of declared events: one `sse()` event type per event name.
 type EventOf<T> = T extends { event: infer E extends string, data: infer D } ? SseEvent<D, E> & { readonly event: E } : never

@@ -58,15 +58,17 @@ export default {
 
 /**
  * Opens `count` idle streams of `path` on a fresh `kind` server, reads its memory per
- * connection, and closes them. Scenario 14 passes the `encoding` its streams ask for.
+ * connection, runs `whileOpen(server)` if given, and closes them. Scenario 14 passes the
+ * `encoding` its streams ask for; scenario 15 queries presence while they are open.
  */
-export async function holdIdle (ctx, client, kind, path, count, encoding) {
+export async function holdIdle (ctx, client, kind, path, count, encoding, whileOpen) {
   const server = await ctx.startServer(kind)
   try {
     const before = await server.call('memory')
     const opened = await client.call('openIdle', { url: server.url(path), count, encoding }, 120_000)
     if (opened.failed > 0) throw new Error(`${server.name}: ${opened.failed} of ${count} streams failed to open (${opened.firstError})`)
     const after = await server.call('memory')
+    await whileOpen?.(server)
     return {
       openMs: opened.ms,
       heapPer: (after.heapUsed - before.heapUsed) / count / KIB,

@@ -11,10 +11,11 @@ import fanout from './fanout.mjs'
 import history from './history.mjs'
 import idle from './idle.mjs'
 import latency from './latency.mjs'
+import presence from './presence.mjs'
 import redis from './redis.mjs'
 import scale from './scale.mjs'
 import slowClient from './slow-client.mjs'
 import throughput from './throughput.mjs'
 import typed from './typed.mjs'
 
-export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale, latency, history, typed, compression]
+export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale, latency, history, typed, compression, presence]

@@ -65,6 +65,10 @@ if (hub !== undefined) {
   app.get('/idle-hub', (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse' }))
   app.get('/hub-compressed', (request, reply) => reply.stream(({ signal }) => hub.subscribe(HUB_TOPIC, { signal }), { format: 'sse', compress: COMPRESS[request.query.coding] }))
   app.get('/idle-hub-compressed', (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse', compress: COMPRESS[request.query.coding] }))
+  // Scenario 15: the same idle subscription with presence, each stream a user of its own.
+  let visitors = 0
+  app.get('/idle-hub-presence', (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId, presence: { id: `visitor-${++visitors}`, info: { name: `Visitor ${visitors}` } } }), { format: 'sse' }))
+  app.get('/presence-count', () => hub.presence('idle', { limit: 100 }).then(page => ({ clients: page.clients, users: page.users, listed: page.list.length })))
   app.get('/idle-hub-typed', typed, (request, reply) => reply.stream(hub.subscribe('idle', { lastEventId: request.lastEventId }), { format: 'sse' }))
 }
 

@@ -5,17 +5,17 @@
 // back (an in-memory hub restarted), the server sends `chat-reset` and the panel says so.
 // Everything the server or a person sends goes in with textContent.
 
-/* global fetch, localStorage */
+/* global fetch */
 
 import { panelBadge } from './connection-badge.js'
 import { live } from './dashboard-live.js'
+import { chatName, keepChatName } from './visitor.js'
 
 const POST_URL = '/api/chat'
 // The shared stream carries a metrics sample every second, so a second without any event
 // is a stream that has stalled, whether or not anyone is chatting.
 const STREAM_INTERVAL_MS = 1000
 const MAX_SHOWN = 200
-const NAME_KEY = 'fastify-stream-demo.chat-name'
 const LIMITS = { name: 32, text: 500 }
 
 const RESET_TEXT = {
@@ -57,7 +57,10 @@ function buildPanel (panel) {
     name: el('input', { name: 'name', id: 'chat-name', placeholder: 'Your name', maxLength: LIMITS.name, required: true, autocomplete: 'nickname' }),
     text: el('input', { name: 'text', id: 'chat-text', placeholder: 'Message', maxLength: LIMITS.text, required: true, autocomplete: 'off' }),
     send: el('button', { className: 'button primary', type: 'submit', textContent: 'Send' }),
-    status: el('p', { className: 'chat-status', id: 'chat-status', role: 'status' })
+    status: el('p', { className: 'chat-status', id: 'chat-status', role: 'status' }),
+    online: el('p', { className: 'chat-online', id: 'chat-online', ariaLive: 'polite' },
+      el('span', { className: 'chat-online-count', id: 'chat-online-count', textContent: 'Who is online…' }),
+      el('span', { className: 'chat-online-names', id: 'chat-online-names' }))
   }
   parts.form = el('form', { className: 'chat-form', id: 'chat-form' }, parts.name, parts.text, parts.send)
   panel.append(el('article', { className: 'card chat-card' },
@@ -66,7 +69,7 @@ function buildPanel (panel) {
         el('h2', { textContent: 'Chat' }),
         el('p', { className: 'card-sub' }, 'Published once through fastify.hub, framed once, sent to every open page · ', parts.count)),
       parts.badge),
-    parts.log, parts.empty, parts.form, parts.status))
+    parts.online, parts.log, parts.empty, parts.form, parts.status))
   return parts
 }
 
@@ -107,9 +110,18 @@ function createChatLog (parts) {
   }
 }
 
+/** Shows who is online: every visitor (one per browser) with its chat name, and the count. */
+function showOnline (parts, { users, list }) {
+  const [count, names] = parts.online.children
+  count.textContent = `${users} online`
+  names.replaceChildren(...list.map(user => el('span', { className: 'chat-online-name', textContent: user.info.name })))
+  parts.online.dataset.users = String(users)
+}
+
 /** Shows the chat's messages and resets from the shared stream, with a truthful badge. */
 function followChat (parts, log) {
   live.on('chat', (message, id) => log.message(message, id))
+  live.on('chat-presence', page => showOnline(parts, page))
   // The resume could not be honoured: say so; the recent messages follow.
   live.on('chat-reset', ({ reason }) => log.notice(RESET_TEXT[reason] ?? RESET_TEXT.unknown, reason))
   panelBadge(parts.badge, live, {
@@ -126,19 +138,16 @@ function setupForm (parts) {
     parts.status.textContent = text
     parts.status.dataset.kind = kind
   }
-  try {
-    parts.name.value = localStorage.getItem(NAME_KEY) ?? ''
-  } catch {
-    // Storage can be disabled; the name is then asked for on each visit.
-  }
+  // Storage can be disabled; the name is then asked for on each visit.
+  parts.name.value = chatName()
   parts.form.addEventListener('submit', async event => {
     event.preventDefault()
     const name = parts.name.value.trim()
     const text = parts.text.value.trim()
     if (name === '' || text === '') return say('Enter a name and a message.', 'error')
-    try {
-      localStorage.setItem(NAME_KEY, name)
-    } catch {}
+    keepChatName(name)
+    // The list of who is online shows the name this browser chats under.
+    if (live.status().settings.name !== name) live.configure({ name })
     parts.send.disabled = true
     try {
       const response = await fetch(POST_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, text }) })

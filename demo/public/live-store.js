@@ -18,6 +18,8 @@ export function createLiveStore () {
   const users = []
   const chat = []
   const chatIds = new Set()
+  // Who is online: each list replaces the one before, so only the newest is kept.
+  let presence
   let lastTime = 0
   let lastUser = 0
 
@@ -53,14 +55,16 @@ export function createLiveStore () {
         if (dropped !== undefined) chatIds.delete(dropped.id)
         return { event, data, id: key }
       }
+      if (event === 'chat-presence') presence = data
       return { event, data, id: '' }
     },
 
-    /** What is kept of one entry type (`metrics`, `user`, `chat`), as the panels get it. */
+    /** What is kept of one entry type (`metrics`, `user`, `chat`, `chat-presence`), as the panels get it. */
     kept (event) {
       if (event === 'metrics') return metrics.length > 0 ? [{ event, data: metrics.slice(), id: '' }] : []
       if (event === 'user') return users.map(user => ({ event, data: user, id: String(user.id) }))
       if (event === 'chat') return chat.map(({ data, id }) => ({ event, data, id }))
+      if (event === 'chat-presence') return presence === undefined ? [] : [{ event, data: presence, id: '' }]
       return []
     },
 
@@ -69,7 +73,8 @@ export function createLiveStore () {
       return [
         ...(metrics.length > 0 ? [{ event: 'metrics-history', data: metrics.slice(), key: '' }] : []),
         ...users.map(user => ({ event: 'user', data: user, key: '' })),
-        ...chat.map(({ data, id }) => ({ event: 'chat', data, key: id }))
+        ...chat.map(({ data, id }) => ({ event: 'chat', data, key: id })),
+        ...(presence === undefined ? [] : [{ event: 'chat-presence', data: presence, key: '' }])
       ]
     }
   }

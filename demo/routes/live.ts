@@ -11,12 +11,13 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { sse, sseEvents, type SseEvent } from 'fastify-stream'
 import type { DemoPluginOptions } from '../feature-options.js'
-import { chatEvents } from '../chat-history.js'
+import { PRESENCE_EVENT, chatEvents } from '../chat-history.js'
+import { VISITOR_QUERY } from '../chat-presence.js'
 import { fakeUser } from '../fake-users.js'
 import { mapSource, mergeSources } from '../merge-sources.js'
 import type { MonitorSample } from '../metrics.js'
 import { integerQuery, type IntegerBounds } from '../integer-query.js'
-import { ChatMessageSchema, FakeUserSchema, MonitorSampleSchema, ResetSchema } from '../item-schemas.js'
+import { ChatMessageSchema, ChatPresenceSchema, FakeUserSchema, MonitorSampleSchema, ResetSchema } from '../item-schemas.js'
 import { DEFAULT_SEED, lastEventIdSchema } from '../query-schemas.js'
 import { pacedUsers } from './users-feed.js'
 
@@ -27,7 +28,7 @@ export const LIVE_FEED_INTERVAL: IntegerBounds = { minimum: 20, maximum: 60_000,
  * The event types of the stream: `metrics` is one sample, `metrics-history` an array of
  * them (what the client missed, or the last two minutes on a first visit).
  */
-export const LIVE_EVENTS = { metrics: 'metrics', metricsHistory: 'metrics-history', user: 'user', chat: 'chat', chatReset: 'chat-reset' } as const
+export const LIVE_EVENTS = { metrics: 'metrics', metricsHistory: 'metrics-history', user: 'user', chat: 'chat', chatReset: 'chat-reset', chatPresence: 'chat-presence' } as const
 
 const LIVE_QUERY = integerQuery({ feedIntervalMs: LIVE_FEED_INTERVAL })
 
@@ -37,7 +38,8 @@ const LIVE_ITEMS = sseEvents({
   [LIVE_EVENTS.metricsHistory]: { type: 'array', items: MonitorSampleSchema },
   [LIVE_EVENTS.user]: FakeUserSchema,
   [LIVE_EVENTS.chat]: ChatMessageSchema,
-  [LIVE_EVENTS.chatReset]: ResetSchema
+  [LIVE_EVENTS.chatReset]: ResetSchema,
+  [LIVE_EVENTS.chatPresence]: ChatPresenceSchema
 })
 
 // The cursor's three parts; the chat id is the hub's (no dots in memory or Redis ids).
@@ -46,6 +48,9 @@ const CURSOR = /^(\d{1,15})\.(\d{1,15})\.([^.]{0,64})$/
 interface LiveQuery {
   feedIntervalMs: number
   feed: 'on' | 'off'
+  /** With `name`: who this dashboard is, for the chat's list of who is online. */
+  visitor?: string
+  name?: string
 }
 
 /** Where a client is: the newest metrics sample's time, user id and chat id it has. */
@@ -60,6 +65,8 @@ interface LiveCursor {
 type LiveItem =
   | { part: 'metrics' | 'user', id: number, event: string, data: unknown }
   | { part: 'chat', id: string, event: string, data: unknown }
+  // Who is online: no position of its own, so the cursor stays where it is.
+  | { part: 'presence', event: string, data: unknown }
 
 /** The multiplexed stream's route. */
 export const liveRoutes: FastifyPluginAsync<DemoPluginOptions> = async function liveRoutes (app, { shared }) {
@@ -74,18 +81,20 @@ export const liveRoutes: FastifyPluginAsync<DemoPluginOptions> = async function 
         properties: {
           ...LIVE_QUERY.properties,
           feed: { type: 'string', enum: ['on', 'off'], default: 'on' },
+          ...VISITOR_QUERY,
           lastEventId: lastEventIdSchema
         }
       },
       response: { 200: { content: { 'text/event-stream': { itemSchema: LIVE_ITEMS } } } }
     }
   }, (request, reply) => {
-    const { feedIntervalMs, feed } = request.query
+    const { feedIntervalMs, feed, visitor, name } = request.query
+    const presence = shared.presence && visitor !== undefined ? { id: visitor, info: { name: name ?? 'Guest' } } : undefined
     return reply.stream(({ signal, lastEventId }) => {
       const cursor = parseCursor(lastEventId)
       const parts: Array<AsyncIterable<LiveItem>> = [
         mapSource(shared.metrics.follow(cursor.metrics, signal), metricsItem),
-        mapSource(chatEvents(app.hub, shared.chat, cursor.chat, signal), chatItem)
+        mapSource(chatEvents(app.hub, shared.chat, cursor.chat, signal, presence), chatItem)
       ]
       if (feed === 'on') {
         parts.push(pacedUsers(cursor.user + 1, Infinity, feedIntervalMs, signal, id => ({ part: 'user', id, event: LIVE_EVENTS.user, data: fakeUser(DEFAULT_SEED, id) })))
@@ -94,7 +103,7 @@ export const liveRoutes: FastifyPluginAsync<DemoPluginOptions> = async function 
       // waits for the socket while others go out.
       return mergeSources(parts, item => {
         if (item.part === 'chat') cursor.chat = item.id
-        else cursor[item.part] = item.id
+        else if (item.part !== 'presence') cursor[item.part] = item.id
         return sse({ id: formatCursor(cursor), event: item.event, data: item.data })
       })
     })
@@ -121,6 +130,7 @@ function metricsItem (samples: MonitorSample[]): LiveItem {
 
 // A hub reset gets its own type here: `reset` alone would not say which part it is about.
 function chatItem (event: SseEvent): LiveItem {
+  if (event.event === PRESENCE_EVENT) return { part: 'presence', event: LIVE_EVENTS.chatPresence, data: event.data }
   const reset = event.event === 'reset'
   return { part: 'chat', id: String(event.id ?? ''), event: reset ? LIVE_EVENTS.chatReset : LIVE_EVENTS.chat, data: event.data }
 }

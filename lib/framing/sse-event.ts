@@ -98,7 +98,11 @@ const kLibraryData = Symbol.for('fastify-stream.library-data')
  * describe the application's items, not this one.
  */
 export function libraryEvent<D, E extends string> (fields: SseFields & { data: D, event: E }): SseEvent<D, E> {
-  const event = new SseEvent<D, E>(fields)
+  return markLibraryEvent(new SseEvent<D, E>(fields))
+}
+
+/** Brands `event` as the library's own (see {@link libraryEvent}); returns it. */
+export function markLibraryEvent<T extends SseEvent<any, any>> (event: T): T {
   Object.defineProperty(event, kLibraryData, { value: true })
   return event
 }

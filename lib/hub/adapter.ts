@@ -5,6 +5,7 @@
  * Redis adapters both implement it, and so can any other store.
  */
 import type { PreparedEvent } from '../framing/prepared-event.js'
+import type { PresenceChange, PresenceStore } from './presence/presence.js'
 import type { ResetData, ResetReason } from './reset-data.js'
 
 /** One published event as the hub hands it to an adapter. */
@@ -92,6 +93,11 @@ export interface HubAdapterContext {
    * id is `position`, the id live delivery continues after.
    */
   reset (topic: string, reason: ResetReason, earliest: string | null, position: string | undefined): void
+  /**
+   * A user's first client arrived on `topic`, or its last left, as the adapter's presence
+   * store saw it (on any process sharing the store).
+   */
+  presenceChanged (topic: string, change: PresenceChange): void
   /** The hub's logger. */
   log: HubLogger
 }
@@ -147,4 +153,9 @@ export interface HubAdapter {
   status (): HubBackendStatus
   /** Releases every connection and timer. Safe to call twice. */
   close (): Promise<void>
+  /**
+   * Where presence is kept, when the adapter keeps it (the memory adapter does). Without it,
+   * a subscription with `presence` fails with FST_STREAM_INVALID_OPTION.
+   */
+  readonly presence?: PresenceStore
 }

@@ -14,11 +14,15 @@ import type { ResetReason } from './reset-data.js'
 import type { Hub, HubStats, HubSubscription } from './hub.js'
 import { createAdapter, resolveHubOptions, resolveSubscribeOptions, type HubOptions, type OverflowPolicy, type ResolvedHubOptions, type HubSubscribeOptions } from './options.js'
 import { createMemoryAdapter } from './memory/adapter.js'
+import type { PresencePage, PresenceQuery, PresenceStore } from './presence/presence.js'
+import { PresenceFanout } from './presence/presence-fanout.js'
+import { checkPresenceMember, checkPresenceQuery } from './presence/presence-options.js'
 import { publishMessage, type PublishOptions } from './publish-options.js'
 import { RESET_EVENT, resetEvent } from './reset-event.js'
 import { Subscription } from './subscription.js'
 import type { SubscriptionHost } from './subscription-host.js'
 import { checkTopic } from './topic-name.js'
+import { invalidOption } from '../option-checks.js'
 
 // Longer cursors are garbage by construction (Redis ids are at most 41 characters), and
 // they reach regexes and Redis commands, so they are cut off here as `invalid`.
@@ -49,18 +53,24 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
   private readonly adapter: HubAdapter
   private readonly serialize: Serializer
   private readonly topics = new Map<string, Set<Subscription>>()
+  // Presence lives beside the subscriptions, not in them: a subscription without it costs nothing more.
+  private readonly present = new Set<Subscription>()
+  private readonly watchers = new Map<string, Set<Subscription>>()
+  private readonly fanout: PresenceFanout
   private subscribers = 0
   private closing: Promise<void> | undefined = undefined
 
   constructor (options: HubOptions) {
     this.options = resolveHubOptions(options)
     this.serialize = createSerialize(options.serializer)
+    this.fanout = new PresenceFanout(this.options.presenceDelayMs, this.serialize, (topic, event) => this.offerPresence(topic, event))
     this.adapter = createAdapter(options.adapter ?? createMemoryAdapter(), {
       historySize: this.options.historySize,
       historyTtlMs: this.options.historyTtlMs,
       prepare: record => this.prepare(record),
       deliver: (topic, event) => this.deliver(topic, event),
       reset: (topic, reason, earliest, position) => this.resetLive(topic, reason, earliest, position),
+      presenceChanged: (topic, change) => this.fanout.changed(topic, change),
       log: options.logger ?? silentLogger
     })
   }
@@ -76,6 +86,8 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
   subscribe<T = unknown> (topic: string, options: HubSubscribeOptions = {}): HubSubscription<T> {
     checkTopic(topic)
     const { maxQueue, overflow } = resolveSubscribeOptions(options, this.options)
+    const member = options.presence === undefined ? undefined : checkPresenceMember(options.presence)
+    const store = member === undefined ? undefined : this.presenceStore()
     const cursor: unknown = options.lastEventId
     const resuming = cursor !== undefined && cursor !== ''
     const subscription = new Subscription(this, topic, { maxQueue, overflow, signal: options.signal, replaying: resuming })
@@ -83,12 +95,27 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
     else if (options.signal?.aborted === true) subscription.close()
     else {
       this.attach(subscription)
+      if (options.presenceEvents === true) this.watch(subscription)
+      if (member !== undefined) {
+        this.present.add(subscription)
+        store?.join(topic, subscription, member)
+      }
       // Live first, then the replay: the position is fixed now, before anything can be
       // published, so replay (cursor, position] and live (position, …) leave no gap.
       if (resuming) this.resume(subscription, this.adapter.position(topic), cursor)
     }
     // The data's type is the caller's word: publishers of a topic agree on it (hub.ts).
     return subscription as HubSubscription<T>
+  }
+
+  presence (topic: string, query: PresenceQuery = {}): Promise<PresencePage> {
+    try {
+      checkTopic(topic)
+      const { limit, cursor } = checkPresenceQuery(query)
+      return this.presenceStore().read(topic, limit, cursor)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   stats (): HubStats {
@@ -121,6 +148,9 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
     const subscribers = this.topics.get(topic)
     if (subscribers === undefined || !subscribers.delete(subscription)) return
     this.subscribers--
+    this.watchers.get(topic)?.delete(subscription)
+    if (this.watchers.get(topic)?.size === 0) this.watchers.delete(topic)
+    if (this.present.delete(subscription)) this.adapter.presence?.leave(topic, subscription)
     if (subscribers.size > 0) return
     this.topics.delete(topic)
     this.adapter.unfollow(topic)
@@ -140,6 +170,28 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
     }
     subscribers.add(subscription)
     this.subscribers++
+  }
+
+  private presenceStore (): PresenceStore {
+    const store = this.adapter.presence
+    if (store === undefined) throw invalidOption('presence', `needs an adapter that keeps presence; the ${this.adapter.name} adapter does not`)
+    return store
+  }
+
+  private watch (subscription: Subscription): void {
+    let watchers = this.watchers.get(subscription.topic)
+    if (watchers === undefined) {
+      watchers = new Set()
+      this.watchers.set(subscription.topic, watchers)
+    }
+    watchers.add(subscription)
+  }
+
+  /** A coalesced `join` or `leave`: to the topic's subscribers that asked for them. */
+  private offerPresence (topic: string, event: PreparedEvent): void {
+    const watchers = this.watchers.get(topic)
+    if (watchers === undefined) return
+    for (const subscription of watchers) subscription.offer(event)
   }
 
   private async resume (subscription: Subscription, position: Promise<string | undefined>, cursor: unknown): Promise<void> {
@@ -199,6 +251,8 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
     for (const subscribers of Array.from(this.topics.values())) {
       for (const subscription of Array.from(subscribers)) subscription.fail(new errors.FST_STREAM_HUB_CLOSED())
     }
+    // Nobody is left to tell: the pending changes go nowhere, and the timer goes now.
+    this.fanout.flush()
     await this.adapter.close()
   }
 }

@@ -7,6 +7,7 @@ import type { SseEvent } from '../framing/sse-event.js'
 import type { HubBackendStatus } from './adapter.js'
 import type { ResetEvent } from './reset-event.js'
 import type { HubSubscribeOptions } from './options.js'
+import type { PresenceEvent, PresencePage, PresenceQuery } from './presence/presence.js'
 import type { PublishOptions } from './publish-options.js'
 
 /** A snapshot of a hub's counters. */
@@ -56,14 +57,25 @@ export interface Hub {
    * @throws FST_STREAM_INVALID_TOPIC, FST_STREAM_INVALID_OPTION.
    */
   subscribe<T = unknown> (topic: string, options?: HubSubscribeOptions): HubSubscription<T>
+  /**
+   * Who is subscribed to `topic` with `presence`, on every process sharing the adapter: the
+   * number of clients and of distinct users (cheap, whatever the count), and one page of
+   * users with their info, in join order; pass the page's `cursor` back for the next.
+   * @throws (rejects) FST_STREAM_INVALID_TOPIC, FST_STREAM_INVALID_OPTION (a bad limit or
+   *   cursor, or an adapter that keeps no presence).
+   */
+  presence (topic: string, query?: PresenceQuery): Promise<PresencePage>
   /** Counters and the backend's state. */
   stats (): HubStats
   /** Ends every subscription (with FST_STREAM_HUB_CLOSED) and closes the adapter. Idempotent. */
   close (): Promise<void>
 }
 
-/** What a subscription yields: the topic's events with data of type `T`, and `reset` events. */
-export type HubEvent<T = unknown> = SseEvent<T> | ResetEvent
+/**
+ * What a subscription yields: the topic's events with data of type `T`, `reset` events, and
+ * with `presenceEvents`, `join` and `leave`.
+ */
+export type HubEvent<T = unknown> = SseEvent<T> | ResetEvent | PresenceEvent
 
 /** The async iterator of `hub.subscribe()`: `sse()` events, replayed ones first, then live. */
 export interface HubSubscription<T = unknown> extends AsyncIterableIterator<HubEvent<T>, undefined> {

@@ -5,6 +5,7 @@
 import { invalidOption, isIntegerIn } from '../option-checks.js'
 import type { Serializer } from '../framing/serialize.js'
 import type { HubAdapter, HubAdapterContext, HubAdapterFactory, HubLogger } from './adapter.js'
+import type { PresenceMember } from './presence/presence.js'
 
 /** What a subscriber's full queue does with the next event. */
 export type OverflowPolicy = 'drop-oldest' | 'disconnect'
@@ -35,6 +36,11 @@ export interface HubOptions {
   serializer?: Serializer
   /** Receives the backend's state changes (the plugin passes `fastify.log`). */
   logger?: HubLogger
+  /**
+   * How long presence changes wait to be sent as `join` and `leave` events, in ms (default
+   * 500): within it, a user who leaves and comes back (a reload) makes no event.
+   */
+  presenceDelayMs?: number
 }
 
 /** Options of `hub.subscribe()`. */
@@ -47,6 +53,17 @@ export interface HubSubscribeOptions {
   maxQueue?: number | undefined
   /** This subscriber's overflow policy (default: the hub's `overflow`). */
   overflow?: OverflowPolicy | undefined
+  /**
+   * Who this subscriber is, for presence (docs/hub.md): `{ id, info }`, an id the app chooses
+   * (a user id) and small JSON info (a display name). Several subscriptions with one id count
+   * as one user. Needs an adapter that keeps presence.
+   */
+  presence?: PresenceMember | undefined
+  /**
+   * Also receive `join` and `leave` events when a user's first client arrives on the topic or
+   * its last leaves (default false). They carry no id and are not kept in history.
+   */
+  presenceEvents?: boolean | undefined
 }
 
 /** Hub options with defaults filled in (adapter and logger are resolved by createHub). */
@@ -55,6 +72,7 @@ export interface ResolvedHubOptions {
   historyTtlMs: number
   maxQueue: number
   overflow: OverflowPolicy
+  presenceDelayMs: number
 }
 
 // Bounds keep a typo (an extra zero or three) from reserving unbounded memory per topic or
@@ -66,7 +84,9 @@ const MAX_TTL_MS = 365 * 24 * 3600 * 1000
 const DEFAULT_TTL_MS = 3600 * 1000
 const ADAPTER_HINT = 'must be an adapter factory, (context) => HubAdapter, such as createMemoryAdapter() or await createRedisAdapter({ url })'
 const ADAPTER_METHODS = ['append', 'follow', 'unfollow', 'position', 'replay', 'compare', 'status', 'close'] as const
-const KEYS = new Set(['adapter', 'historySize', 'historyTtlMs', 'maxQueue', 'overflow', 'serializer', 'logger'])
+const KEYS = new Set(['adapter', 'historySize', 'historyTtlMs', 'maxQueue', 'overflow', 'serializer', 'logger', 'presenceDelayMs'])
+// A minute: presence that lags more than that is not presence.
+const MAX_PRESENCE_DELAY_MS = 60_000
 
 /**
  * Validates `createHub()` options and fills in defaults.
@@ -75,7 +95,7 @@ const KEYS = new Set(['adapter', 'historySize', 'historyTtlMs', 'maxQueue', 'ove
 export function resolveHubOptions (options: HubOptions): ResolvedHubOptions {
   if (typeof options !== 'object' || options === null) throw invalidOption('hub', 'must be an object of hub options')
   for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) throw invalidOption(key, 'is not a hub option; use adapter, historySize, historyTtlMs, maxQueue, overflow, serializer or logger')
+    if (!KEYS.has(key)) throw invalidOption(key, 'is not a hub option; use adapter, historySize, historyTtlMs, maxQueue, overflow, serializer, logger or presenceDelayMs')
   }
   const { adapter, serializer, logger } = options
   if (adapter !== undefined && typeof adapter !== 'function') throw invalidOption('adapter', ADAPTER_HINT)
@@ -85,8 +105,14 @@ export function resolveHubOptions (options: HubOptions): ResolvedHubOptions {
     historySize: checkCount('historySize', options.historySize ?? 1000, 0, MAX_HISTORY),
     historyTtlMs: checkTtl(options.historyTtlMs ?? DEFAULT_TTL_MS),
     maxQueue: checkCount('maxQueue', options.maxQueue ?? 1000, 1, MAX_QUEUE),
-    overflow: checkOverflow(options.overflow ?? 'disconnect')
+    overflow: checkOverflow(options.overflow ?? 'disconnect'),
+    presenceDelayMs: checkPresenceDelay(options.presenceDelayMs ?? 500)
   }
+}
+
+function checkPresenceDelay (value: unknown): number {
+  if (isIntegerIn(value, 0, MAX_PRESENCE_DELAY_MS)) return value
+  throw invalidOption('presenceDelayMs', `must be an integer from 0 to ${MAX_PRESENCE_DELAY_MS} (ms)`)
 }
 
 /**
@@ -108,6 +134,8 @@ export function resolveSubscribeOptions (options: HubSubscribeOptions, defaults:
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'must be an object of subscribe options')
   const signal = options.signal
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidOption('signal', 'must be an AbortSignal')
+  const presenceEvents = options.presenceEvents
+  if (presenceEvents !== undefined && typeof presenceEvents !== 'boolean') throw invalidOption('presenceEvents', 'must be true or false')
   return {
     maxQueue: options.maxQueue === undefined ? defaults.maxQueue : checkCount('maxQueue', options.maxQueue, 1, MAX_QUEUE),
     overflow: options.overflow === undefined ? defaults.overflow : checkOverflow(options.overflow)

@@ -227,8 +227,9 @@ export class Subscription implements HubSubscription, PushSource {
   // Only events queued while a replay was fetched can repeat it; once one newer event has
   // passed, ids only grow (adapters deliver in id order), so the check switches itself off.
   private isDuplicate (event: PreparedEvent): boolean {
-    // A live reset repeats nothing: it reports loss, at a position of its own.
-    if (this.watermark === undefined || event.event === RESET_EVENT) return false
+    // A live reset repeats nothing: it reports loss, at a position of its own; and an event
+    // without an id (presence's join and leave) is no event of the topic's history.
+    if (this.watermark === undefined || event.event === RESET_EVENT || event.id === undefined) return false
     if (this.host.compare(event.id as string, this.watermark) <= 0) return true
     this.watermark = undefined
     return false

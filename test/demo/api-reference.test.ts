@@ -38,7 +38,7 @@ t.test('/documentation/json: OpenAPI 3.2, valid, every stream with its items', a
   t.match(feed['application/x-ndjson']!.itemSchema, { properties: { id: { type: 'integer' }, email: { type: 'string' } } })
   t.match(feed['text/event-stream']!.itemSchema, { properties: { data: { type: 'string', contentMediaType: 'application/json', contentSchema: { properties: { username: { type: 'string' } } } } } })
   const live = doc.paths['/api/live']!.get.responses[200].content['text/event-stream']!.itemSchema as { oneOf: Array<{ properties: { event: { enum: string[] } } }> }
-  t.same(live.oneOf.map(branch => branch.properties.event.enum[0]), ['metrics', 'metrics-history', 'user', 'chat', 'chat-reset', 'end', 'stream-error'], '/api/live: one branch per event type')
+  t.same(live.oneOf.map(branch => branch.properties.event.enum[0]), ['metrics', 'metrics-history', 'user', 'chat', 'chat-reset', 'chat-presence', 'end', 'stream-error'], '/api/live: one branch per event type')
 })
 
 t.test('/documentation in Chromium: the stream routes and their items, offline, under the CSP', async t => {

@@ -164,6 +164,7 @@ t.test('the memory adapter on its own', async t => {
     historySize: 2,
     historyTtlMs: 60_000,
     reset () {},
+    presenceChanged () {},
     prepare: record => ({ id: record.id, data: record.data }) as unknown as PreparedEvent,
     deliver: (_topic, event) => { delivered.push(event.id as string) },
     log: { info () {}, warn () {}, error () {} }

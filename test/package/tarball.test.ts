@@ -164,6 +164,22 @@ const checks: Record<string, (t: Test, url: string) => Promise<void>> = {
     t.match(text, /# TYPE fastify_stream_opened_total counter/)
     t.match(text, /process_cpu_user_seconds_total/, 'with the process metrics')
   },
+  presence: async (t, url) => {
+    const ada = await openStream(`${url}/rooms/lobby/stream`, { accept: 'text/event-stream', 'x-user': 'ada' })
+    await ada.waitFor(text => text.includes('event: join\ndata: {"id":"ada"'))
+    const bob = await openStream(`${url}/rooms/lobby/stream`, { accept: 'text/event-stream', 'x-user': 'bob' })
+    await ada.waitFor(text => text.includes('event: join\ndata: {"id":"bob","info":{"name":"bob"}}\n\n'))
+    t.same(await (await fetch(`${url}/rooms/lobby/presence`)).json(), {
+      clients: 2,
+      users: 2,
+      list: [{ id: 'ada', info: { name: 'ada' }, clients: 1 }, { id: 'bob', info: { name: 'bob' }, clients: 1 }],
+      cursor: null
+    })
+    bob.close()
+    await ada.waitFor(text => text.includes('event: leave\ndata: {"id":"bob"'))
+    t.notMatch(ada.text, /event: (join|leave)\nid:/, 'presence events carry no id')
+    ada.close()
+  },
   hub: async (t, url) => {
     const subscriber = await openStream(`${url}/chat`, { accept: 'text/event-stream' })
     const posted = await fetch(`${url}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"hi"}' })

@@ -11,6 +11,7 @@ import { EventQueue } from '../event-queue.js'
 import type { HubAdapter, HubAdapterContext, HubAdapterFactory, HubBackendStatus, HubMessage, ReplayResult } from '../adapter.js'
 import type { ResetReason } from '../reset-data.js'
 import { createEpoch, formatMemoryId, parseMemoryId, seqOf } from './ids.js'
+import { MemoryPresence } from '../presence/memory-presence.js'
 import { singleUse } from '../single-use.js'
 
 // Idle topics are looked for this often at most; a short TTL is checked at its own pace.
@@ -62,9 +63,12 @@ class MemoryAdapter implements HubAdapter {
   private closed = false
   private since = Date.now()
   private readonly sweeper: NodeJS.Timeout
+  /** Presence in this process: every subscriber of a topic is in this hub. */
+  readonly presence: MemoryPresence
 
   constructor (context: HubAdapterContext) {
     this.context = context
+    this.presence = new MemoryPresence((topic, change) => context.presenceChanged(topic, change))
     this.sweeper = setInterval(sweepIdle, Math.min(context.historyTtlMs, MAX_SWEEP_MS), this).unref()
   }
 
