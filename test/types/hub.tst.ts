@@ -6,6 +6,7 @@ import type { HubAdapter, HubAdapterFactory } from '../../lib/hub/adapter.js'
 import { createHub } from '../../lib/hub/create-hub.js'
 import { createMemoryAdapter } from '../../lib/hub/memory/adapter.js'
 import { createRedisAdapter } from '../../lib/hub/redis/adapter.js'
+import type { PresenceEventData, PresencePage } from '../../lib/hub/presence/presence.js'
 
 const app = Fastify()
 
@@ -52,4 +53,17 @@ test('publish options and subscribe options are checked', () => {
   expect(app.hub.publish).type.not.toBeCallableWith('t', 1, { event: 1 })
   expect(app.hub.subscribe).type.not.toBeCallableWith('t', { overflow: 'never' })
   expect(app.hub.subscribe).type.not.toBeCallableWith('t', { signal: 'abort' })
+})
+
+test('presence: a subscription says who it is; hub.presence() pages; join and leave narrow by event', async () => {
+  expect(app.hub.subscribe).type.toBeCallableWith('room', { presence: { id: 'ada', info: { name: 'Ada' } }, presenceEvents: true })
+  expect(app.hub.subscribe).type.not.toBeCallableWith('room', { presence: { name: 'Ada' } })
+  expect(app.hub.presence('room', { limit: 10, cursor: null })).type.toBe<Promise<PresencePage>>()
+  expect(app.hub.presence).type.not.toBeCallableWith('room', { limit: '10' })
+  for await (const event of app.hub.subscribe<{ text: string }>('room', { presenceEvents: true })) {
+    if (event.event === 'join' || event.event === 'leave') expect(event.data).type.toBe<PresenceEventData | { text: string }>()
+  }
+  const page = await app.hub.presence('room')
+  expect(page.users).type.toBe<number>()
+  expect(page.cursor).type.toBe<string | null>()
 })
