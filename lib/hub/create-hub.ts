@@ -148,8 +148,8 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
     const subscribers = this.topics.get(topic)
     if (subscribers === undefined || !subscribers.delete(subscription)) return
     this.subscribers--
-    this.watchers.get(topic)?.delete(subscription)
-    if (this.watchers.get(topic)?.size === 0) this.watchers.delete(topic)
+    const watchers = this.watchers.get(topic)
+    if (watchers?.delete(subscription) === true && watchers.size === 0) this.watchers.delete(topic)
     if (this.present.delete(subscription)) this.adapter.presence?.leave(topic, subscription)
     if (subscribers.size > 0) return
     this.topics.delete(topic)
