@@ -70,7 +70,10 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
       prepare: record => this.prepare(record),
       deliver: (topic, event) => this.deliver(topic, event),
       reset: (topic, reason, earliest, position) => this.resetLive(topic, reason, earliest, position),
-      presenceChanged: (topic, change) => this.fanout.changed(topic, change),
+      presenceChanged: (topic, change) => {
+        // Other processes' changes reach every process following the topic; only watchers care.
+        if (this.watchers.has(topic)) this.fanout.changed(topic, change)
+      },
       log: options.logger ?? silentLogger
     })
   }
@@ -149,7 +152,10 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
     if (subscribers === undefined || !subscribers.delete(subscription)) return
     this.subscribers--
     const watchers = this.watchers.get(topic)
-    if (watchers?.delete(subscription) === true && watchers.size === 0) this.watchers.delete(topic)
+    if (watchers?.delete(subscription) === true && watchers.size === 0) {
+      this.watchers.delete(topic)
+      this.adapter.presence?.unwatch?.(topic)
+    }
     if (this.present.delete(subscription)) this.adapter.presence?.leave(topic, subscription)
     if (subscribers.size > 0) return
     this.topics.delete(topic)
@@ -183,6 +189,7 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
     if (watchers === undefined) {
       watchers = new Set()
       this.watchers.set(subscription.topic, watchers)
+      this.adapter.presence?.watch?.(subscription.topic)
     }
     watchers.add(subscription)
   }

@@ -4,7 +4,7 @@
  */
 import type { SseEvent } from '../../lib/index.js'
 import type { HubAdapter, HubAdapterFactory, HubLogger } from '../../lib/hub/adapter.js'
-import type { HubSubscription } from '../../lib/hub/hub.js'
+import type { HubEvent, HubSubscription } from '../../lib/hub/hub.js'
 
 /** Reads exactly `count` events; fails if the subscription ends first. */
 export async function take (subscription: HubSubscription, count: number): Promise<SseEvent[]> {
@@ -82,4 +82,35 @@ export function recordingLogger (): RecordingLogger {
       return new Promise(resolve => waiters.push({ text, from, resolve }))
     }
   }
+}
+
+/** What {@link collect} gathers: the events so far, and a wait for the first `count`. */
+export interface Collected {
+  events: HubEvent[]
+  next (count: number): Promise<HubEvent[]>
+}
+
+/** Collects what `subscription` yields, in the background, until it ends. */
+export function collect (subscription: HubSubscription): Collected {
+  const events: HubEvent[] = []
+  const waiters: Array<{ count: number, resolve: () => void }> = []
+  const reading = (async () => {
+    for await (const event of subscription) {
+      events.push(event)
+      for (const waiter of waiters.splice(0)) {
+        if (events.length >= waiter.count) waiter.resolve()
+        else waiters.push(waiter)
+      }
+    }
+  })()
+  reading.catch(() => {})
+  return {
+    events,
+    next: count => events.length >= count ? Promise.resolve(events) : new Promise(resolve => waiters.push({ count, resolve: () => resolve(events) }))
+  }
+}
+
+/** Events as short lines (`join {"id":"ada","info":null}`, `message "x" #id`), for comparing. */
+export function brief (events: HubEvent[]): string[] {
+  return events.map(event => `${event.event ?? 'message'} ${JSON.stringify(event.data)}${event.id === undefined ? '' : ' #' + String(event.id)}`)
 }

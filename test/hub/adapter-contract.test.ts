@@ -3,53 +3,21 @@
 // stored: ids that grow, delivery once and in order, resume without gap or duplicate, a
 // reset for every cursor that cannot be honoured, idempotent publishes, and history bounded
 // by size and by time.
-import { Cluster } from 'ioredis'
 import t, { type Test } from 'tap'
 import { INVALID_LAST_EVENT_ID, type SseEvent } from '../../lib/index.js'
-import type { HubAdapter, HubAdapterFactory } from '../../lib/hub/adapter.js'
+import type { HubAdapter } from '../../lib/hub/adapter.js'
 import { createHub } from '../../lib/hub/create-hub.js'
 import type { Hub } from '../../lib/hub/hub.js'
-import { createMemoryAdapter } from '../../lib/hub/memory/adapter.js'
 import type { HubOptions } from '../../lib/hub/options.js'
-import { createRedisAdapter } from '../../lib/hub/redis/adapter.js'
 import type { HubSubscription } from '../../lib/hub/hub.js'
 import { dataOf, keepAdapter, take } from '../helpers/hub.js'
-import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js'
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js'
+import { adapterCases } from '../helpers/adapter-cases.js'
 
 // Every wait in this file is bounded; a hang fails the check that hung, with its name.
 const WAIT_MS = 5000
 const TTL_MS = 300
-// Redis trims a stream by whole nodes (`MAXLEN ~`, stream-node-max-entries 100), so it may
-// keep up to this many entries beyond historySize; the memory adapter keeps exactly that.
-const REDIS_TRIM_SLACK = 100
 
-interface AdapterCase {
-  name: string
-  /** Entries an adapter may retain beyond historySize. */
-  trimSlack: number
-  create (prefix: string): Promise<HubAdapterFactory>
-}
-
-let server: RedisServer
-let cluster: RedisCluster
-let client: Cluster
-t.before(async () => {
-  [server, cluster] = await Promise.all([startRedisServer(), startRedisCluster()])
-  // Never connected itself: the adapter only duplicates it.
-  client = new Cluster(cluster.startupNodes, { lazyConnect: true })
-})
-t.teardown(async () => {
-  client?.disconnect()
-  await Promise.all([server?.stop(), cluster?.stop()])
-})
-
-const FAST_RETRY = { retryStrategy: () => 50 }
-const CASES: AdapterCase[] = [
-  { name: 'memory', trimSlack: 0, create: async () => createMemoryAdapter() },
-  { name: 'redis', trimSlack: REDIS_TRIM_SLACK, create: keyPrefix => createRedisAdapter({ url: server.url, keyPrefix, redisOptions: FAST_RETRY }) },
-  { name: 'redis cluster', trimSlack: REDIS_TRIM_SLACK, create: keyPrefix => createRedisAdapter({ client, keyPrefix }) }
-]
+const CASES = adapterCases(t)
 
 let hubs = 0
 

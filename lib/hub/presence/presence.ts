@@ -69,4 +69,12 @@ export interface PresenceStore {
   join (topic: string, client: object, member: { id: string, info: unknown }): void
   leave (topic: string, client: object): void
   read (topic: string, limit: number, cursor: string | undefined): Promise<PresencePage>
+  /**
+   * Optional: `topic` has a subscriber with `presenceEvents` in this process from now on. A
+   * store shared by processes keeps such topics checked, so the users of a process that
+   * died leave, with events, even where no client of this process is present.
+   */
+  watch? (topic: string): void
+  /** Optional: the last subscriber with `presenceEvents` on `topic` in this process left. */
+  unwatch? (topic: string): void
 }

@@ -4,8 +4,9 @@
  * is one server-side script (append, then announce the new and the previous id on the
  * topic's channel). Each process holds three connections whatever the number of topics
  * (publishing, queries, pub/sub; see links.ts) and fans out locally; a gap is repaired
- * from the stream, and what the stream no longer holds becomes an explicit reset. Redis does
- * the distribution; this project builds no broker of its own.
+ * from the stream, and what the stream no longer holds becomes an explicit reset. Presence
+ * is kept in Redis too (redis-presence.ts), announced on the same channels. Redis does the
+ * distribution; this project builds no broker of its own.
  */
 import { randomBytes } from 'node:crypto'
 import { errors, isStreamError } from '../../errors.js'
@@ -17,6 +18,8 @@ import { TopicFollower } from './follower.js'
 import { topicKeys, topicOfChannel, type TopicKeys } from './keys.js'
 import { openRedisLinks, type RedisLinks } from './links.js'
 import { checkReplicaTimeout, resolveRedisOptions, type RedisAdapterOptions, type ResolvedRedisOptions } from './options.js'
+import { parsePresenceAnnouncement, PRESENCE_MARK } from './presence-script.js'
+import { RedisPresence } from './redis-presence.js'
 import { parseNotification, PUBLISH_COMMAND, publishAndWait, publishArgs, type PublishReply, type ReplicaWait } from './publish-script.js'
 import { FollowerChannels } from './channels.js'
 import { readStart, type StartReader } from './start.js'
@@ -61,6 +64,8 @@ class RedisAdapter implements HubAdapter {
   // An epoch is taken only when a publish creates a topic's keys; unique per process and call.
   private readonly epochBase = randomBytes(6).toString('hex')
   private epochs = 0
+  /** Presence of this process's subscribers, shared with every process through Redis. */
+  readonly presence: RedisPresence
 
   constructor (links: RedisLinks, options: ResolvedRedisOptions, context: HubAdapterContext) {
     this.context = context
@@ -75,6 +80,15 @@ class RedisAdapter implements HubAdapter {
       for (const follower of this.followers.values()) follower.distrust()
     })
     this.checker = setInterval(checkPositions, options.checkIntervalMs, this).unref()
+    this.presence = new RedisPresence({
+      links,
+      keyPrefix: options.keyPrefix,
+      leaseMs: options.presenceTtlMs,
+      subscribed: topic => {
+        const follower = this.followers.get(topic)
+        return follower === undefined || follower.ready ? undefined : follower.started
+      }
+    })
   }
 
   async append (topic: string, message: HubMessage): Promise<string> {
@@ -161,12 +175,13 @@ class RedisAdapter implements HubAdapter {
     return this.links.status(this.name, this.followers.size)
   }
 
-  close (): Promise<void> {
+  async close (): Promise<void> {
     clearInterval(this.checker)
     for (const follower of this.followers.values()) follower.stop()
     this.followers.clear()
+    // This process's clients leave now (the hub closed them), not a lease later.
+    await this.presence.close()
     this.links.close()
-    return Promise.resolve()
   }
 
   /** @internal the check timer: compares up to CHECK_BATCH followers with Redis, in turn. */
@@ -189,7 +204,13 @@ class RedisAdapter implements HubAdapter {
   }
 
   private onMessage (channel: string, message: string): void {
-    const follower = this.followers.get(topicOfChannel(this.options.keyPrefix, channel))
+    const topic = topicOfChannel(this.options.keyPrefix, channel)
+    const follower = this.followers.get(topic)
+    if (message.startsWith(PRESENCE_MARK)) {
+      const change = follower === undefined ? undefined : parsePresenceAnnouncement(message)
+      if (change !== undefined) this.context.presenceChanged(topic, change)
+      return
+    }
     const notification = follower === undefined ? undefined : parseNotification(message)
     if (notification !== undefined) (follower as TopicFollower).notify(notification)
   }

@@ -33,3 +33,37 @@ export function topicOfChannel (prefix: string, channel: string): string {
   if (!channel.startsWith(prefix + '{') || !channel.endsWith('}:events')) return ''
   return channel.slice(prefix.length + 1, -'}:events'.length)
 }
+
+/**
+ * Where presence of one topic lives: which instances have clients there and until when, each
+ * instance's clients, and the users with their info and join order. Same hash tag as the
+ * topic's other keys, so one script reaches them all on a Cluster. Made only for topics
+ * with presence, so a followed topic without it holds none of these names.
+ */
+export interface PresenceKeys {
+  /** Sorted set: instance id → when its clients there expire (Redis's clock, ms). */
+  readonly instances: string
+  /** Hash: user id → `<clients>\n<info JSON>`. */
+  readonly users: string
+  /** Sorted set: user id → its place in the join order (what a page's cursor counts). */
+  readonly order: string
+  /** Hash: instance id → since when it has renewed without a break (Redis's clock, ms). */
+  readonly runs: string
+  /** Prefix of each instance's hash of clients (client → user id): this + the instance id. */
+  readonly clientsPrefix: string
+  /** The topic's channel, where joins and leaves are announced beside its events. */
+  readonly channel: string
+}
+
+/** The presence names of `topic` under `prefix`. */
+export function presenceKeys (prefix: string, topic: string): PresenceKeys {
+  const base = `${prefix}{${topic}}`
+  return {
+    instances: base + ':presence:instances',
+    users: base + ':presence:users',
+    order: base + ':presence:order',
+    runs: base + ':presence:runs',
+    clientsPrefix: base + ':presence:clients:',
+    channel: base + ':events'
+  }
+}

@@ -8,6 +8,7 @@ import { errors } from '../../errors.js'
 import type { HubBackendState, HubBackendStatus } from '../adapter.js'
 import type { RedisConnection } from './connection.js'
 import { clusterRoleSettings, roleSettings, type ConnectionRole, type RedisAdapterOptions, type RedisClientLike, type ResolvedRedisOptions } from './options.js'
+import { PRESENCE_COMMAND, PRESENCE_SCRIPT } from './presence-script.js'
 import { PUBLISH_COMMAND, PUBLISH_SCRIPT } from './publish-script.js'
 import { RedisClock, START_COMMAND, START_SCRIPT } from './start.js'
 
@@ -43,7 +44,7 @@ export async function openRedisLinks (options: RedisAdapterOptions, resolved: Re
 export class RedisLinks extends EventEmitter<RedisLinkEvents> {
   /** Publishes: no offline queue and no resend, so a publish is sent at most once. */
   readonly publisher: RedisConnection
-  /** Positions, replay and repair: its commands wait through an outage. */
+  /** Positions, replay, repair and presence: its commands wait through an outage. */
   readonly query: RedisConnection
   /** Subscribed to the channels of the followed topics. */
   readonly subscriber: RedisConnection
@@ -65,6 +66,7 @@ export class RedisLinks extends EventEmitter<RedisLinkEvents> {
     this.publisher = this.open(connect, 'publisher')
     this.publisher.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 4, lua: PUBLISH_SCRIPT })
     this.query = this.open(connect, 'query')
+    this.query.defineCommand(PRESENCE_COMMAND, { numberOfKeys: 6, lua: PRESENCE_SCRIPT })
     // A follower's start is read on either, whichever can send it (start.ts).
     for (const connection of [this.publisher, this.query]) connection.defineCommand(START_COMMAND, { numberOfKeys: 2, lua: START_SCRIPT })
     this.subscriber = this.open(connect, 'subscriber')

@@ -48,6 +48,13 @@ export interface RedisAdapterOptions {
    * reconnect.
    */
   checkIntervalMs?: number
+  /**
+   * How long a process's presence outlives it, in ms (default 15000): each process renews
+   * its lease on the topics it has present clients in every third of this, so when one dies
+   * (SIGKILL, a lost host) its users leave within this time and one renewal more. Shorter
+   * notices faster and costs Redis more calls: one per topic and process per renewal.
+   */
+  presenceTtlMs?: number
   /** Extra ioredis options for every connection (password, tls, retryStrategy, …). */
   redisOptions?: object
 }
@@ -60,6 +67,7 @@ export interface ResolvedRedisOptions {
   replicaTimeoutMs: number
   connectTimeoutMs: number
   checkIntervalMs: number
+  presenceTtlMs: number
   redisOptions: object
 }
 
@@ -67,7 +75,7 @@ export interface ResolvedRedisOptions {
 export type ConnectionRole = 'publisher' | 'query' | 'subscriber'
 
 const MAX_MS = 600_000
-const KEYS = new Set(['url', 'client', 'keyPrefix', 'publishTimeoutMs', 'minReplicas', 'replicaTimeoutMs', 'connectTimeoutMs', 'checkIntervalMs', 'redisOptions'])
+const KEYS = new Set(['url', 'client', 'keyPrefix', 'publishTimeoutMs', 'minReplicas', 'replicaTimeoutMs', 'connectTimeoutMs', 'checkIntervalMs', 'presenceTtlMs', 'redisOptions'])
 
 /**
  * ioredis settings per role, layered over the user's `redisOptions`:
@@ -135,6 +143,8 @@ export function resolveRedisOptions (options: RedisAdapterOptions): ResolvedRedi
     replicaTimeoutMs,
     connectTimeoutMs: checkInteger('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1, MAX_MS),
     checkIntervalMs: checkInteger('checkIntervalMs', options.checkIntervalMs ?? 5000, 10, MAX_MS),
+    // A third of it is the renewal interval: below 300 ms that would outpace a busy loopback.
+    presenceTtlMs: checkInteger('presenceTtlMs', options.presenceTtlMs ?? 15_000, 300, MAX_MS),
     redisOptions
   }
 }
