@@ -25,7 +25,7 @@ export const VISITOR_QUERY = {
 /** Users shown: a chat page lists the first hundred and counts the rest. */
 export const PRESENCE_SHOWN = 100
 
-/** True when the hub's adapter keeps presence (the memory adapter does; Redis not yet). */
+/** True when the hub's adapter keeps presence (memory and Redis do; an adapter of one's own may not). */
 export async function keepsPresence (hub: Hub): Promise<boolean> {
   try {
     await hub.presence(CHAT_TOPIC, { limit: 1 })

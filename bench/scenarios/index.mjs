@@ -12,10 +12,11 @@ import history from './history.mjs'
 import idle from './idle.mjs'
 import latency from './latency.mjs'
 import presence from './presence.mjs'
+import presenceRedis from './presence-redis.mjs'
 import redis from './redis.mjs'
 import scale from './scale.mjs'
 import slowClient from './slow-client.mjs'
 import throughput from './throughput.mjs'
 import typed from './typed.mjs'
 
-export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale, latency, history, typed, compression, presence]
+export const SCENARIOS = [throughput, autocannon, idle, fanout, slowClient, exportCsv, cleanup, fairness, redis, scale, latency, history, typed, compression, presence, presenceRedis]

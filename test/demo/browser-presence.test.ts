@@ -1,13 +1,15 @@
 /**
  * Who is online, in Debian's Chromium: two browser profiles (two visitors) each see the other
  * in the chat's list, with its name and the count; a second tab of one visitor does not count
- * twice; closing that visitor's last tab removes it from the other's list.
+ * twice; closing that visitor's last tab removes it from the other's list. With REDIS_URL,
+ * two demo instances on one Redis show the same visitors, each on its own instance.
  */
 import t from 'tap'
 import type { BrowserContext, Page } from 'playwright-core'
 import { WAIT, launchChromium, openDashboard, saveScreenshot, waitLive } from '../helpers/browser.js'
 import { reached } from '../helpers/bounded-wait.js'
 import { listenDemo } from '../helpers/demo-clients.js'
+import { startRedisServer } from '../helpers/redis-server.js'
 
 const browser = await launchChromium(t)
 const demo = await listenDemo()
@@ -50,4 +52,22 @@ t.test('two visitors see each other online, and see the other leave', { skip: br
   t.match(await demo.app.hub.presence('chat'), { clients: 1, users: 1 })
   t.same([...ada.problems, ...bob.problems, ...bobsSecondTab.problems], [], 'no script or console error')
   await bobProfile.close()
+})
+
+t.test('with REDIS_URL, two demo instances agree on who is online', { skip: browser === undefined }, async t => {
+  const redis = await startRedisServer()
+  t.teardown(() => redis.stop())
+  const [a, b] = await Promise.all([listenDemo({ redisUrl: redis.url }), listenDemo({ redisUrl: redis.url })])
+  t.teardown(() => Promise.all([a.app.close(), b.app.close()]))
+  const adaProfile = await profile('Ada')
+  const bobProfile = await profile('Bob')
+  t.teardown(() => Promise.all([adaProfile.close(), bobProfile.close()]))
+  // Ada on one instance, Bob on the other: each sees both, through Redis.
+  const ada = await openDashboard(adaProfile, a.url)
+  const bob = await openDashboard(bobProfile, b.url)
+  await reached(t, Promise.all([showsOnline(ada.page, ['Ada', 'Bob']), showsOnline(bob.page, ['Ada', 'Bob'])]), 'each instance\'s page shows both visitors')
+  t.same(await a.app.hub.presence('chat'), await b.app.hub.presence('chat'), 'the two instances answer alike')
+  await bob.page.close()
+  await reached(t, showsOnline(ada.page, ['Ada']), 'Bob closed his tab on B: Ada, on A, sees him leave')
+  t.same([...ada.problems, ...bob.problems], [], 'no script or console error')
 })

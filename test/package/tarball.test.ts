@@ -13,6 +13,10 @@ import t, { type Test } from 'tap'
 import { docExamples, type DocExample } from '../helpers/doc-examples.js'
 import { openStream } from '../helpers/stream-client.js'
 
+// A build, an install and several type checks, while the rest of the suite runs beside it:
+// past five minutes on a loaded two-core machine. Said before the first synchronous step.
+t.setTimeout(600_000)
+
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = path.join(ROOT, 'node_modules', '.bin')
 // The docs' examples listen where a user's would.

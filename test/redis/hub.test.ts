@@ -224,6 +224,8 @@ t.test('createRedisAdapter validates its options', async t => {
     [{ url: server.url, keyPrefix: 1 }, /"keyPrefix"/],
     [{ url: server.url, keyPrefix: 'a{b}' }, /"keyPrefix".*without braces/],
     [{ url: server.url, checkIntervalMs: 5 }, /"checkIntervalMs" must be an integer from 10/],
+    [{ url: server.url, presenceTtlMs: 100 }, /"presenceTtlMs" must be an integer from 300 to 600000/],
+    [{ url: server.url, presenceTtlMs: '15s' }, /"presenceTtlMs"/],
     [{ url: server.url, publishTimeoutMs: -1 }, /"publishTimeoutMs"/],
     [{ url: server.url, connectTimeoutMs: 'soon' }, /"connectTimeoutMs"/],
     [{ url: server.url, redisOptions: null }, /"redisOptions"/],

@@ -30,6 +30,8 @@ test('the hub option takes hub options or a hub', async () => {
   expect(app.register).type.not.toBeCallableWith(fastifyStream, { hub: { overflow: 'block' } })
   expect(app.register).type.not.toBeCallableWith(fastifyStream, { hub: { historySize: '10' } })
   expect(createRedisAdapter({ url: 'redis://x' })).type.toBe<Promise<HubAdapterFactory>>()
+  expect(createRedisAdapter).type.toBeCallableWith({ url: 'redis://x', presenceTtlMs: 15_000 })
+  expect(createRedisAdapter).type.not.toBeCallableWith({ url: 'redis://x', presenceTtlMs: '15s' })
 })
 
 test('adapters are factories that receive the hub\'s context', async () => {

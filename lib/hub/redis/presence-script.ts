@@ -74,7 +74,8 @@ local function join (client, user, info)
   announce('join', user, info)
 end
 local lease = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
-local since = tonumber(redis.call('HGET', KEYS[6], ARGV[1]))
+local ran = tonumber(redis.call('HGET', KEYS[6], ARGV[1]))
+local since = ran
 if not lease or not since or now - (lease - leaseMs) > leaseMs / 2 then since = now end
 if ARGV[6] == '1' and now - since >= leaseMs / 3 then
   for _, instance in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
@@ -102,8 +103,11 @@ end
 local mine = redis.call('HLEN', KEYS[2])
 if mine > 0 or ARGV[7] == '1' then
   redis.call('ZADD', KEYS[1], now + leaseMs, ARGV[1])
-  redis.call('HSET', KEYS[6], ARGV[1], since)
-  for _, key in ipairs({ KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6] }) do redis.call('PEXPIRE', key, ARGV[4]) end
+  if since ~= ran then redis.call('HSET', KEYS[6], ARGV[1], since) end
+  -- The keys' TTL, renewed together: after a change (a key may be new), else once a lease.
+  if #ARGV > 10 or redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) - leaseMs then
+    for _, key in ipairs({ KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6] }) do redis.call('PEXPIRE', key, ARGV[4]) end
+  end
 else
   redis.call('ZREM', KEYS[1], ARGV[1])
   redis.call('HDEL', KEYS[6], ARGV[1])
