@@ -151,6 +151,12 @@ t.test('redis: a process renews every topic it is in, also beyond one batch of 5
   await new Promise(resolve => setTimeout(resolve, 2 * TTL_MS))
   t.same(await b.presence('topic-599'), { clients: 1, users: 1, list: [{ id: 'user-599', info: null, clients: 1 }], cursor: null }, 'still here two leases later')
   t.notOk(watcher.events.some(event => event.event === 'leave'), 'no leave')
+  // Presence rides on the adapter's own connections: three per process, however many topics.
+  const { Redis } = await import('ioredis')
+  const admin = new Redis(server.url)
+  t.teardown(() => admin.disconnect())
+  const names = String(await admin.call('CLIENT', 'LIST')).match(/ name=fastify-stream-\w+/g) ?? []
+  t.equal(names.length, 6, `two processes, three connections each (${names.join(',')})`)
   for (const subscription of subscriptions) await subscription.return()
 })
 

@@ -17,21 +17,25 @@ export interface TopicKeys {
   idempotency (key: string): string
 }
 
+// Every name of a topic begins with this: the prefix, then the topic as the hash tag.
+const baseOf = (prefix: string, topic: string): string => `${prefix}{${topic}}`
+const CHANNEL_SUFFIX = ':events'
+
 /** The names of `topic` under `prefix`. */
 export function topicKeys (prefix: string, topic: string): TopicKeys {
-  const base = `${prefix}{${topic}}`
+  const base = baseOf(prefix, topic)
   return {
     stream: base + ':stream',
     meta: base + ':meta',
-    channel: base + ':events',
+    channel: base + CHANNEL_SUFFIX,
     idempotency: key => base + ':idem:' + key
   }
 }
 
 /** The topic of a channel made by {@link topicKeys}, or `''` (no topic's name) for another channel. */
 export function topicOfChannel (prefix: string, channel: string): string {
-  if (!channel.startsWith(prefix + '{') || !channel.endsWith('}:events')) return ''
-  return channel.slice(prefix.length + 1, -'}:events'.length)
+  if (!channel.startsWith(prefix + '{') || !channel.endsWith('}' + CHANNEL_SUFFIX)) return ''
+  return channel.slice(prefix.length + 1, -('}' + CHANNEL_SUFFIX).length)
 }
 
 /**
@@ -57,13 +61,13 @@ export interface PresenceKeys {
 
 /** The presence names of `topic` under `prefix`. */
 export function presenceKeys (prefix: string, topic: string): PresenceKeys {
-  const base = `${prefix}{${topic}}`
+  const presence = baseOf(prefix, topic) + ':presence:'
   return {
-    instances: base + ':presence:instances',
-    users: base + ':presence:users',
-    order: base + ':presence:order',
-    runs: base + ':presence:runs',
-    clientsPrefix: base + ':presence:clients:',
-    channel: base + ':events'
+    instances: presence + 'instances',
+    users: presence + 'users',
+    order: presence + 'order',
+    runs: presence + 'runs',
+    clientsPrefix: presence + 'clients:',
+    channel: baseOf(prefix, topic) + CHANNEL_SUFFIX
   }
 }
