@@ -113,6 +113,8 @@ class BroadcastHub implements Hub, SubscriptionHost<Subscription> {
 
   presence (topic: string, query: PresenceQuery = {}): Promise<PresencePage> {
     try {
+      // As publish does: a closed hub's store may be gone (Redis's connections are).
+      if (this.closing !== undefined) throw new errors.FST_STREAM_HUB_CLOSED()
       checkTopic(topic)
       const { limit, cursor } = checkPresenceQuery(query)
       return this.presenceStore().read(topic, limit, cursor)

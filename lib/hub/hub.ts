@@ -62,7 +62,8 @@ export interface Hub {
    * number of clients and of distinct users (cheap, whatever the count), and one page of
    * users with their info, in join order; pass the page's `cursor` back for the next.
    * @throws (rejects) FST_STREAM_INVALID_TOPIC, FST_STREAM_INVALID_OPTION (a bad limit or
-   *   cursor, or an adapter that keeps no presence).
+   *   cursor, or an adapter that keeps no presence), FST_STREAM_HUB_CLOSED once the hub is
+   *   closing, FST_STREAM_HUB_UNAVAILABLE when Redis refuses the read.
    */
   presence (topic: string, query?: PresenceQuery): Promise<PresencePage>
   /** Counters and the backend's state. */

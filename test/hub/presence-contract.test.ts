@@ -112,6 +112,8 @@ for (const adapterCase of CASES) {
       t.same((await hub.presence('big', { limit: 2, cursor: 'not a cursor' })).list.map(user => user.id), ['user-0', 'user-2'], 'a cursor that is not one lists from the start')
       for (const subscription of [...subscriptions, late]) await subscription.return()
       t.match(await hub.presence('big'), { clients: 0, users: 0 })
+      await hub.close()
+      await t.rejects(hub.presence('big'), { code: 'FST_STREAM_HUB_CLOSED' }, 'a closed hub says so')
     })
 
     if (adapterCase.shared) sharedStore(t, hubOf, prefix)

@@ -1,7 +1,8 @@
 // Presence across processes on real Redis (single node and a three-master Cluster): a process
-// that is SIGKILLed has its users leave within its lease, with leave events; a Redis that
-// stalls (SIGSTOP) longer than a lease makes nobody leave or rejoin; a Redis that restarts
-// without its data gets every live process's users back.
+// that is SIGKILLed has its users leave within its lease, with leave events; a Redis (or the
+// Cluster master of a topic) that stalls (SIGSTOP) longer than a lease makes nobody leave or
+// rejoin; a Redis that restarts without its data gets every live process's users back; a
+// client Redis holds that its process does not is put right; three connections per process.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
@@ -84,35 +85,55 @@ for (const where of ['redis', 'redis cluster'] as const) {
   })
 }
 
-t.test('redis: a stall (SIGSTOP) longer than a lease makes nobody leave or join again', async t => {
-  const { server } = await singleNode(t)
-  const keyPrefix = `stall${++prefixes}:`
-  const [a, b] = await Promise.all([hubOn(t, { url: server.url }, keyPrefix), hubOn(t, { url: server.url }, keyPrefix)])
-  const watcher = collect(b.subscribe('room', { presenceEvents: true }))
-  // Joined one after the other, from both processes: a user swept and put back by its
-  // process (whose leave and join would cancel out for watchers) would move to the end.
-  const present = []
-  for (const [hub, id] of [[b, 'bob'], [a, 'ada'], [b, 'cy']] as const) {
-    present.push(hub.subscribe('room', { presence: { id } }))
-    await within(watcher.next(present.length), `${id}'s join`)
+/** Where the stall test runs: hubs' target, and the server holding the topic `room` to freeze. */
+async function stallable (t: Test, where: 'redis' | 'redis cluster'): Promise<{ hubTarget: { url: string } | { client: unknown }, freeze: () => Promise<void>, thaw: () => Promise<void> }> {
+  if (where === 'redis') {
+    const { server } = await singleNode(t)
+    return { hubTarget: { url: server.url }, freeze: () => server.pause(), thaw: async () => server.resume() }
   }
-  const order = ['bob', 'ada', 'cy']
-  t.same((await a.presence('room')).list.map(user => user.id), order, 'in join order')
-  await server.pause()
-  // Redis's clock goes on while it is frozen: every lease has run out when it wakes. The
-  // length of the stall is what is tested, hence a fixed wait.
-  await new Promise(resolve => setTimeout(resolve, 3 * TTL_MS))
-  server.resume()
-  // Renewals that waited out the stall run first and sweep nothing (too late to judge); the
-  // next ones, a renewal later, find every lease renewed. A lease and a renewal after the
-  // thaw, any wrong leave has been announced: a message published then comes after it.
-  await new Promise(resolve => setTimeout(resolve, TTL_MS + RENEW_MS))
-  const marker = await within(b.publish('room', 'after the stall'), 'a publish after the stall')
-  await within(watcher.next(4), 'the marker')
-  t.same(brief(watcher.events), [...order.map(id => `join {"id":"${id}","info":null}`), `message "after the stall" #${marker}`], 'no leave, no second join')
-  t.same((await a.presence('room')).list.map(user => user.id), order, 'everyone still here, in the same order: nobody was swept and put back')
-  for (const subscription of present) await subscription.return()
-})
+  // A node timeout far beyond the stall: the frozen master stays the master, as a stalled
+  // single server stays the server (a failover is cluster-failover.test.ts's subject).
+  const cluster = await startRedisCluster({ nodeTimeoutMs: 60_000 })
+  t.teardown(() => cluster.stop())
+  const { Cluster } = await import('ioredis')
+  const client = new Cluster(cluster.startupNodes, { lazyConnect: true })
+  t.teardown(() => client.disconnect())
+  const master = await cluster.masterOf(await cluster.slotOf('{room}'))
+  return { hubTarget: { client }, freeze: () => master.freeze(), thaw: () => master.thaw() }
+}
+
+for (const where of ['redis', 'redis cluster'] as const) {
+  t.test(`${where}: a stall (SIGSTOP) longer than a lease makes nobody leave or join again`, async t => {
+    const server = await stallable(t, where)
+    const keyPrefix = `stall${++prefixes}:`
+    const [a, b] = await Promise.all([hubOn(t, server.hubTarget, keyPrefix), hubOn(t, server.hubTarget, keyPrefix)])
+    const watcher = collect(b.subscribe('room', { presenceEvents: true }))
+    // Joined one after the other, from both processes: a user swept and put back by its
+    // process (whose leave and join would cancel out for watchers) would move to the end.
+    const present = []
+    for (const [hub, id] of [[b, 'bob'], [a, 'ada'], [b, 'cy']] as const) {
+      present.push(hub.subscribe('room', { presence: { id } }))
+      await within(watcher.next(present.length), `${id}'s join`)
+    }
+    const order = ['bob', 'ada', 'cy']
+    t.same((await a.presence('room')).list.map(user => user.id), order, 'in join order')
+    await server.freeze()
+    // Redis's clock goes on while it is frozen: every lease has run out when it wakes. The
+    // length of the stall is what is tested, hence a fixed wait.
+    await new Promise(resolve => setTimeout(resolve, 3 * TTL_MS))
+    await server.thaw()
+    // The calls that waited out the stall run first: each renews its process's lease and
+    // sweeps nothing (its run broke off); a renewal later, when a process may sweep again,
+    // every lease is renewed. A lease and a renewal after the thaw, any wrong leave has been
+    // announced: a message published then comes after it.
+    await new Promise(resolve => setTimeout(resolve, TTL_MS + RENEW_MS))
+    const marker = await within(b.publish('room', 'after the stall'), 'a publish after the stall')
+    await within(watcher.next(4), 'the marker')
+    t.same(brief(watcher.events), [...order.map(id => `join {"id":"${id}","info":null}`), `message "after the stall" #${marker}`], 'no leave, no second join')
+    t.same((await a.presence('room')).list.map(user => user.id), order, 'everyone still here, in the same order: nobody was swept and put back')
+    for (const subscription of present) await subscription.return()
+  })
+}
 
 t.test('redis: a restart without its data gets every live process\'s users back, and nobody leaves', async t => {
   const { server } = await singleNode(t)
