@@ -67,20 +67,28 @@ for (const where of ['redis', 'redis cluster'] as const) {
     // This process only watches: it sweeps the topic because someone here asked for events.
     const watcher = collect(hub.subscribe('room', { presenceEvents: true }))
     const stays = hub.subscribe('room', { presence: { id: 'stays' } })
-    await within(watcher.next(1), 'the join of this process\'s user')
+    // doomed-0 also has a tab here: when the other process dies, this user stays.
+    const sharedTab = hub.subscribe('room', { presence: { id: 'doomed-0', info: { n: 0 } } })
+    await within(watcher.next(2), 'the joins of this process\'s users')
     const instance = await startInstance(t, target, keyPrefix, 'room', 3)
     await within(watcher.next(4), 'the joins of the other process\'s users')
-    t.match(await hub.presence('room'), { clients: 4, users: 4 }, 'both processes\' users, seen here')
+    t.match(await hub.presence('room'), { clients: 5, users: 4 }, 'both processes\' users, seen here')
     const killedAt = performance.now()
     instance.kill()
-    await within(watcher.next(7), 'their leaves')
+    await within(watcher.next(6), 'their leaves')
     const elapsed = performance.now() - killedAt
-    t.same(brief(watcher.events.slice(4)).sort(), [0, 1, 2].map(i => `leave {"id":"doomed-${i}","info":{"n":${i}}}`), 'one leave per user, with its info')
+    t.same(brief(watcher.events.slice(4)).sort(), [1, 2].map(i => `leave {"id":"doomed-${i}","info":{"n":${i}}}`), 'one leave per user gone, with its info; none for the user with a tab here')
     // Its lease had at least a lease minus a renewal interval left; it ends within a lease
     // and a renewal (the next sweep), plus the coalescing delay and a loaded machine's slack.
     t.ok(elapsed >= TTL_MS - 2 * RENEW_MS, `not before the lease ran out (${Math.round(elapsed)} ms)`)
     t.ok(elapsed <= 3 * TTL_MS, `within the lease and a renewal (${Math.round(elapsed)} ms)`)
-    t.same(await hub.presence('room'), { clients: 1, users: 1, list: [{ id: 'stays', info: null, clients: 1 }], cursor: null }, 'the live process\'s user stays')
+    t.same(await hub.presence('room'), {
+      clients: 2,
+      users: 2,
+      list: [{ id: 'stays', info: null, clients: 1 }, { id: 'doomed-0', info: { n: 0 }, clients: 1 }],
+      cursor: null
+    }, 'the live process\'s users stay')
+    await sharedTab.return()
     await stays.return()
   })
 }
