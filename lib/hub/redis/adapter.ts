@@ -18,7 +18,7 @@ import { TopicFollower } from './follower.js'
 import { topicKeys, topicOfChannel, type TopicKeys } from './keys.js'
 import { openRedisLinks, type RedisLinks } from './links.js'
 import { checkReplicaTimeout, resolveRedisOptions, type RedisAdapterOptions, type ResolvedRedisOptions } from './options.js'
-import { parsePresenceAnnouncement, PRESENCE_MARK } from './presence-script.js'
+import { parsePresenceAnnouncement } from './presence-script.js'
 import { RedisPresence } from './redis-presence.js'
 import { parseNotification, PUBLISH_COMMAND, publishAndWait, publishArgs, type PublishReply, type ReplicaWait } from './publish-script.js'
 import { FollowerChannels } from './channels.js'
@@ -206,9 +206,9 @@ class RedisAdapter implements HubAdapter {
   private onMessage (channel: string, message: string): void {
     const topic = topicOfChannel(this.options.keyPrefix, channel)
     const follower = this.followers.get(topic)
-    if (message.startsWith(PRESENCE_MARK)) {
-      const change = follower === undefined ? undefined : parsePresenceAnnouncement(message)
-      if (change !== undefined) this.context.presenceChanged(topic, change)
+    const change = parsePresenceAnnouncement(message)
+    if (change !== undefined) {
+      if (follower !== undefined) this.context.presenceChanged(topic, change)
       return
     }
     const notification = follower === undefined ? undefined : parseNotification(message)
