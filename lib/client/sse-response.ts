@@ -59,6 +59,9 @@ export async function * readSseResponse (body: ReadableStream<Uint8Array>, state
     parser.feed(text)
     // The parser calls back synchronously, so a chunk's events are all here now.
     for (let i = 0; i < parsed.length; i++) {
+      // A chunk may hold many events: an abort between two of them ends the reading there,
+      // not after the rest of the chunk.
+      context.signal.throwIfAborted()
       const event = parsed[i] as EventSourceMessage
       if (event.event === context.endEvent) return true
       if (event.event === context.errorEvent) throw faultOf(event.data)

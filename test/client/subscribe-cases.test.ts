@@ -126,6 +126,20 @@ t.test('a caller\'s accept header is kept', async t => {
   t.equal(new Headers(fetch.calls[0]?.headers).get('accept'), 'text/event-stream;q=1')
 })
 
+t.test('abort between two events of one chunk: no event after the abort, nothing reconnects', async t => {
+  const fetch = scripted([sse('id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\nid: 4\ndata: d\n\n')])
+  const controller = new AbortController()
+  const seen: string[] = []
+  const subscription = subscribe('http://x.invalid/', { fetch, retryMs: 0, signal: controller.signal })
+  for await (const event of subscription) {
+    if (seen.push(event.text) === 2) controller.abort()
+  }
+  t.same(seen, ['a', 'b'], 'c and d came in the same chunk, and are not given out')
+  t.equal(subscription.lastEventId, '2', 'the cursor is the last event handed over')
+  await subscription.done
+  t.equal(fetch.calls.length, 1, 'no reconnection')
+})
+
 t.test('an empty id clears the cursor: the next request sends no Last-Event-ID', async t => {
   const fetch = scripted([sse('id: 5\ndata: a\n\nid:\ndata: b\n\n'), sse('event: end\ndata:\n\n')])
   const subscription = subscribe('http://x.invalid/', { fetch, retryMs: 0 })
